@@ -1,0 +1,1 @@
+//! Kotlin bindings (see issue: Kotlin API). Filled in by its own work item.

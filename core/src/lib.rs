@@ -1,0 +1,20 @@
+//! # hce-wallet-core
+//!
+//! The sans-I/O heart of an Android host-card-emulation wallet. Bytes from an NFC
+//! terminal come in through [`router::Router::process`], answers go out; nothing in
+//! this crate opens a file, a socket or a thread, or reads a clock. Time, randomness,
+//! the key ring and the pass store reach it through the traits in [`ports`].
+//!
+//! Module map (one concern each, named after the standard it implements):
+//! - [`apdu`]: ISO/IEC 7816-4 command and response APDUs, status words.
+//! - [`ndef`]: NFC Forum NDEF 1.0 messages, including nested messages.
+//! - [`router`]: the AID router Android's `HostApduService` hands APDUs to.
+//! - [`ports`]: the traits hosts and stores implement; [`events`]: what the host hears.
+#![forbid(unsafe_code)]
+
+pub mod apdu;
+pub mod events;
+pub mod ndef;
+pub mod ports;
+pub mod router;
+pub mod time;

@@ -1,0 +1,1 @@
+//! Encrypted store (see issue: encrypted store). Filled in by its own work item.

@@ -1,0 +1,1 @@
+//! Desktop harness library: shared by `hcectl` and the end-to-end tests.
