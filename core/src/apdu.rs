@@ -129,9 +129,9 @@ impl<'a> Command<'a> {
             // Case 2 short.
             [le] => Ok(cmd(&[], Some(short_ne(*le)), LengthForm::Short)),
             // Extended forms start with a zero byte and are at least 3 bytes long.
-            [0, rest @ ..] if rest.len() >= 2 => Self::parse_extended(rest).map(
-                |(data, le)| cmd(data, le, LengthForm::Extended),
-            ),
+            [0, rest @ ..] if rest.len() >= 2 => {
+                Self::parse_extended(rest).map(|(data, le)| cmd(data, le, LengthForm::Extended))
+            }
             [lc, rest @ ..] => {
                 let lc = usize::from(*lc);
                 if lc == 0 {
@@ -168,9 +168,8 @@ impl<'a> Command<'a> {
             n if n == len => Ok((after, None)),
             n if n == len + 2 => {
                 let (data, le) = after.split_at(len);
-                let ne = le
-                    .first_chunk::<2>()
-                    .map(|b| extended_ne(usize::from(u16::from_be_bytes(*b))));
+                let ne =
+                    le.first_chunk::<2>().map(|b| extended_ne(usize::from(u16::from_be_bytes(*b))));
                 Ok((data, ne))
             }
             n if n > len + 2 => Err(ApduError::TrailingBytes(n - len - 2)),

@@ -110,7 +110,14 @@ impl Record {
     /// A record with the given fields, SR chosen by payload size, not chunked.
     pub fn new(tnf: Tnf, record_type: &[u8], id: &[u8], payload: Vec<u8>) -> Record {
         let short = payload.len() < 256;
-        Record { tnf, record_type: record_type.to_vec(), id: id.to_vec(), payload, short, chunked: false }
+        Record {
+            tnf,
+            record_type: record_type.to_vec(),
+            id: id.to_vec(),
+            payload,
+            short,
+            chunked: false,
+        }
     }
     /// NFC Forum external type (TNF 4) with no ID: how Smart Tap names most records.
     pub fn external(record_type: &[u8], payload: Vec<u8>) -> Record {
@@ -165,7 +172,9 @@ impl Record {
         if short {
             out.push(self.payload.len() as u8);
         } else {
-            out.extend_from_slice(&(self.payload.len().min(u32::MAX as usize) as u32).to_be_bytes());
+            out.extend_from_slice(
+                &(self.payload.len().min(u32::MAX as usize) as u32).to_be_bytes(),
+            );
         }
         if !self.id.is_empty() {
             out.push(self.id.len().min(255) as u8);
@@ -215,17 +224,25 @@ impl Message {
             }
             // Chunk sequence rules (NDEF §3.2.3, §3.3.3).
             if in_chunk {
-                if tnf != Tnf::Unchanged || !record.record_type.is_empty() || !record.id.is_empty() {
+                if tnf != Tnf::Unchanged || !record.record_type.is_empty() || !record.id.is_empty()
+                {
                     return Err(NdefError::BadChunk {
                         record: index,
                         reason: "middle or last chunk must be TNF 6 with no type and no ID",
                     });
                 }
             } else if tnf == Tnf::Unchanged {
-                return Err(NdefError::BadTnf { record: index, tnf, reason: "outside a chunk sequence" });
+                return Err(NdefError::BadTnf {
+                    record: index,
+                    tnf,
+                    reason: "outside a chunk sequence",
+                });
             }
             if record.chunked && header & ME != 0 {
-                return Err(NdefError::BadChunk { record: index, reason: "chunked record cannot end the message" });
+                return Err(NdefError::BadChunk {
+                    record: index,
+                    reason: "chunked record cannot end the message",
+                });
             }
             in_chunk = record.chunked;
             records.push(record);
@@ -278,7 +295,11 @@ fn parse_record(bytes: &[u8], index: usize) -> Result<(u8, Record, &[u8]), NdefE
         usize::try_from(u32::from_be_bytes(be)).unwrap_or(usize::MAX)
     };
     if payload_len > MAX_PAYLOAD {
-        return Err(NdefError::PayloadTooLarge { record: index, len: payload_len, max: MAX_PAYLOAD });
+        return Err(NdefError::PayloadTooLarge {
+            record: index,
+            len: payload_len,
+            max: MAX_PAYLOAD,
+        });
     }
     let id_len = if header & IL != 0 { usize::from(r.byte("ID length")?) } else { 0 };
     let record_type = r.take(type_len, "type")?.to_vec();

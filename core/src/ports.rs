@@ -81,9 +81,7 @@ impl PassType {
     /// Whether a list of requested service types (spec §10) includes this vertical:
     /// `00` (all) and `01` (all except payment) match every pass type.
     pub fn requested_by(self, service_types: &[u8]) -> bool {
-        service_types
-            .iter()
-            .any(|&s| s == 0x00 || s == 0x01 || s == self.service_type())
+        service_types.iter().any(|&s| s == 0x00 || s == 0x01 || s == self.service_type())
     }
 }
 

@@ -44,7 +44,10 @@ pub struct Router {
 
 impl std::fmt::Debug for Router {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Router").field("applets", &self.applets.len()).field("active", &self.active).finish()
+        f.debug_struct("Router")
+            .field("applets", &self.applets.len())
+            .field("active", &self.active)
+            .finish()
     }
 }
 
@@ -150,7 +153,10 @@ mod tests {
         }
         fn deactivate(&mut self, reason: Deactivation) {
             self.deactivations.push(reason);
-            self.log.lock().unwrap().push(format!("deactivate {:?} {:02x}", reason, self.aids[0][0]));
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("deactivate {:?} {:02x}", reason, self.aids[0][0]));
         }
     }
 
@@ -159,7 +165,12 @@ mod tests {
         let mut r = Router::new();
         for aids in [&[&[0x01u8, 1][..], &[0x01, 2][..]][..], &[&[0x02u8, 1][..]][..]] {
             let aids: &'static [&'static [u8]] = Box::leak(aids.to_vec().into_boxed_slice());
-            r.register(Box::new(Echo { aids, selected: vec![], deactivations: vec![], log: log.clone() }));
+            r.register(Box::new(Echo {
+                aids,
+                selected: vec![],
+                deactivations: vec![],
+                log: log.clone(),
+            }));
         }
         (r, log)
     }

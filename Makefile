@@ -1,0 +1,68 @@
+# hce-wallet — build, test and demo entry points. `make help` lists them.
+# Everything a fresh Debian machine lacks is installed by `make deps` (scripts/install-deps.sh),
+# which `make test` and `make demo` run first.
+
+SHELL := /bin/bash
+CARGO ?= cargo
+ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
+
+.PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-kotlin fuzz-smoke \
+        fuzz bench stress size bindings android clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+deps: ## Install what a fresh Debian machine lacks (apt packages, rustup targets, nightly, kotlinc)
+	@bash scripts/install-deps.sh
+
+demo: deps ## The main job: a demo Smart Tap on an embedded default store, annotated
+	$(CARGO) run -q -p hce-wallet-harness --bin hcectl -- tap --demo
+
+test: deps lint test-rust check-android test-vpcd test-kotlin fuzz-smoke ## Everything CI runs
+	@echo "make test: all suites passed"
+
+lint: ## rustfmt check and clippy with warnings denied
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format the workspace
+	$(CARGO) fmt --all
+
+test-rust: ## Rust unit, vector, property and end-to-end tests (incl. nginx sync tests)
+	$(CARGO) test --workspace
+
+check-android: ## cargo check of every crate for the three Android ABIs
+	@for t in $(ANDROID_TARGETS); do \
+	  echo "== cargo check --target $$t"; \
+	  $(CARGO) check --workspace --exclude hce-wallet-harness --exclude uniffi-bindgen --target $$t || exit 1; \
+	done
+
+test-vpcd: ## The core as a virtual card behind pcscd + vpcd, driven by scriptor and pyscard
+	bash scripts/test-vpcd.sh
+
+test-kotlin: ## Kotlin bindings on the desktop JVM (kotlinc + JNA + JUnit)
+	bash scripts/test-kotlin.sh
+
+fuzz-smoke: ## A short run of every fuzz target (nightly, cargo-fuzz)
+	bash scripts/fuzz.sh smoke
+
+fuzz: ## A long run of every fuzz target (FUZZ_RUNS, default 1000000 execs each)
+	bash scripts/fuzz.sh long
+
+bench: ## Criterion benchmarks (tap vs crypto floor, selection, store, sync)
+	$(CARGO) bench --workspace
+
+stress: ## Long crash-consistency and tamper runs of the store
+	$(CARGO) test -p hce-wallet-store --release -- --ignored --nocapture
+
+size: ## Release .so size (x86_64 Linux, stripped, LTO): the proxy for the Android library
+	bash scripts/size.sh
+
+bindings: ## Generate the Kotlin bindings into bindings/kotlin/generated
+	bash scripts/bindings.sh
+
+android: ## Build the .so for arm64-v8a, armeabi-v7a, x86_64 (needs ANDROID_NDK_HOME and cargo-ndk)
+	bash scripts/android.sh
+
+clean:
+	$(CARGO) clean
