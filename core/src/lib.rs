@@ -15,6 +15,8 @@
 pub mod apdu;
 pub mod events;
 pub mod ndef;
+pub mod pass;
 pub mod ports;
 pub mod router;
+pub mod selection;
 pub mod time;
