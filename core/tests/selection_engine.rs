@@ -6,8 +6,7 @@
 use std::sync::Arc;
 
 use hce_wallet_core::pass::{
-    import_json, object_ref, parse_date_time, BalanceValue, Issuer, PassState,
-    SupValueEncoding,
+    import_json, object_ref, parse_date_time, BalanceValue, Issuer, PassState, SupValueEncoding,
 };
 use hce_wallet_core::ports::{
     CollectorId, PassSource, PushData, PushListener, Selection, SelectionRequest,
@@ -84,7 +83,10 @@ fn a_snapshot_rebuilds_the_same_engine_through_cbor() {
     assert_eq!(rebuilt.snapshot(), snap);
     for c in [11_111_111, 44_444_444, 77_777_777] {
         assert_eq!(rebuilt.candidates(CollectorId(c)), engine.candidates(CollectorId(c)));
-        assert_eq!(rebuilt.select(&request(CollectorId(c))), engine.select(&request(CollectorId(c))));
+        assert_eq!(
+            rebuilt.select(&request(CollectorId(c))),
+            engine.select(&request(CollectorId(c)))
+        );
     }
     assert_eq!(sent(rebuilt.select(&request(COFFEE_FOO))), R_BASIC);
 }
@@ -187,8 +189,8 @@ fn removing_a_pass_forgets_the_choice() {
 fn the_object_ref_matches_the_vector() {
     let dir = std::env::var("HCE_SHARED_DIR")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").into());
-    let text = std::fs::read_to_string(format!("{dir}/vectors/smart-tap/e2e-loyalty-2018.json"))
-        .unwrap();
+    let text =
+        std::fs::read_to_string(format!("{dir}/vectors/smart-tap/e2e-loyalty-2018.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let id = v["pass"]["object_id"].as_str().unwrap();
     let want = v["pass"]["object_id_record_value_hex"].as_str().unwrap();
@@ -222,7 +224,10 @@ fn push_updates_apply_only_for_a_collector_that_redeems_the_pass() {
     assert_eq!(engine.apply_push(COFFEE_FOO, &push, now()), [MY_REWARDS]);
     let u = engine.object(MY_REWARDS).unwrap().last_terminal_update.unwrap();
     assert_eq!((u.collector, u.at_ms, u.usage_status), (44_444_444, now().0, Some(1)));
-    assert_eq!((u.operation, u.raw_value.as_slice(), u.balance_changed), (Some(3), &[5u8][..], false));
+    assert_eq!(
+        (u.operation, u.raw_value.as_slice(), u.balance_changed),
+        (Some(3), &[5u8][..], false)
+    );
     assert_eq!(u.usage_title.as_deref(), Some("Redeemed"));
     // An unknown object ref changes nothing.
     let stranger = push_for("1.nobody", Some((0x02, vec![1])));
