@@ -372,7 +372,7 @@ enum Op {
     RemoveIssuer(u64),
     Class(PassClass),
     RemoveClass(usize),
-    Object(usize, PassObject),
+    Object(Box<PassObject>),
     RemoveObject(usize),
 }
 
@@ -382,7 +382,9 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         (1u64..=4).prop_map(Op::RemoveIssuer),
         (0usize..5).prop_flat_map(class_strategy).prop_map(Op::Class),
         (0usize..5).prop_map(Op::RemoveClass),
-        (0usize..10).prop_flat_map(|k| object_strategy(k, 5)).prop_map(|(c, o)| Op::Object(c, o)),
+        (0usize..10)
+            .prop_flat_map(|k| object_strategy(k, 5))
+            .prop_map(|(_, o)| Op::Object(Box::new(o))),
         (0usize..10).prop_map(Op::RemoveObject),
     ]
 }
@@ -420,7 +422,8 @@ proptest! {
                     world.classes.retain(|x| x.id != id);
                     engine.remove_class(&id);
                 }
-                Op::Object(_, mut o) => {
+                Op::Object(o) => {
+                    let mut o = *o;
                     if let Some(c) = world.classes.iter().find(|c| c.id == o.class_id) {
                         o.pass_type = c.pass_type;
                     } else if let Some(other) = world.objects.iter().find(|x| x.class_id == o.class_id && x.id != o.id) {
