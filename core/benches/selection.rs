@@ -107,7 +107,7 @@ fn interleaved(a: &SelectionEngine, b: &SelectionEngine, batches: usize, iters: 
     let r = request();
     let mut ta = Vec::with_capacity(batches);
     let mut tb = Vec::with_capacity(batches);
-    let mut time = |e: &SelectionEngine| {
+    let time = |e: &SelectionEngine| {
         let start = Instant::now();
         for _ in 0..iters {
             decide(e, &r);
