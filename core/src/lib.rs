@@ -17,4 +17,5 @@ pub mod events;
 pub mod ndef;
 pub mod ports;
 pub mod router;
+pub mod smart_tap;
 pub mod time;
