@@ -15,7 +15,9 @@
 pub mod apdu;
 pub mod events;
 pub mod ndef;
+pub mod pass;
 pub mod ports;
 pub mod router;
 pub mod smart_tap;
+pub mod selection;
 pub mod time;
