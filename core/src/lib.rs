@@ -14,7 +14,10 @@
 
 pub mod apdu;
 pub mod events;
+pub mod key_bundle;
+pub mod key_ring;
 pub mod ndef;
 pub mod ports;
 pub mod router;
+pub mod sync;
 pub mod time;
