@@ -22,7 +22,7 @@ pub mod ndef;
 pub mod pass;
 pub mod ports;
 pub mod router;
-pub mod smart_tap;
 pub mod selection;
+pub mod smart_tap;
 pub mod sync;
 pub mod time;
