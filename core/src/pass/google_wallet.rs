@@ -152,6 +152,9 @@ pub enum ImportError {
 /// Imports any document listed in the module docs, detecting its form.
 pub fn import_json(text: &str) -> Result<ImportBatch, ImportError> {
     let trimmed = text.trim();
+    if trimmed.starts_with(['[', '"']) {
+        return Err(ImportError::NotAPassDocument("expected a JSON object or a JWT"));
+    }
     if !trimmed.starts_with('{') {
         return import_jwt(trimmed);
     }
@@ -281,7 +284,7 @@ impl Builder {
                     return Err(ImportError::Invalid {
                         path: at(&self.object_paths, i, "classId"),
                         reason: format!(
-                            "names a {} class, but this is a {} object",
+                            "names a class of type {} but this object is of type {}",
                             pass_type_name::name(*t),
                             pass_type_name::name(o.pass_type)
                         ),
