@@ -97,7 +97,10 @@ impl Store {
                 return Err(StoreError::ReadOnly(path.display().to_string()));
             }
         }
-        let db = builder(&options).create(path)?;
+        if !path.exists() {
+            create_atomically(path, root, &options)?;
+        }
+        let db = builder(&options).open(path)?;
         Self::init(db, root, options)
     }
 
@@ -636,6 +639,27 @@ impl Store {
         }
         Ok(n as u64)
     }
+}
+
+/// Creates a new store at `path` so that a crash never leaves a half-initialised file
+/// there: initialise a sibling temporary file (redb header + store header, both committed
+/// durably), then rename it into place and sync the directory.
+fn create_atomically(path: &Path, root: &RootKey, options: &StoreOptions) -> Result<()> {
+    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    tmp_name.push(".init");
+    let tmp = path.with_file_name(tmp_name);
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    let db = builder(options).create(&tmp)?;
+    drop(Store::init(db, root, options.clone())?);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 fn builder(options: &StoreOptions) -> redb::Builder {

@@ -8,7 +8,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use common::*;
-use hce_wallet_core::ports::{CollectorId, PassSource, Selection, SelectionRequest};
+use hce_wallet_core::ports::{CollectorId, Selection, SelectionRequest};
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::Store;
 
