@@ -1,1 +1,6 @@
 //! Desktop harness library: shared by `hcectl` and the end-to-end tests.
+
+pub mod card;
+pub mod cli;
+pub mod demo;
+pub mod terminal;
