@@ -67,3 +67,29 @@ fn tap_through_the_router() {
         TapResult::Ended { step: Step::SelectOse, sw: StatusWord(0x6A82) }
     );
 }
+
+#[test]
+fn router_wallet_starts_every_tap_in_a_fresh_field() {
+    use hce_wallet_harness::cli::tap::{DemoWallet, RouterWallet};
+    let v = e2e();
+    let mut answers: Vec<Vec<u8>> = handshake(&v).into_iter().map(|s| s.respond).collect();
+    answers.push(hexv(&v["get_data"]["variants"][0]["response_apdu_hex"]));
+    let mut router = Router::new();
+    router.register(Box::new(Replay { answers, selected: false }));
+    let mut chosen = Vec::new();
+    let mut wallet = RouterWallet::new(RouterCard::new(router), |c| {
+        chosen.push(c);
+        Some(format!("pass for {c}"))
+    });
+    let terminal = Terminal::new(vector_config(&v));
+    assert_eq!(terminal.tap(wallet.begin_tap()).redemption_values(), vec!["2018"]);
+    // Selected state from the first tap is gone when the next one begins.
+    let card = wallet.begin_tap();
+    assert_eq!(card.transmit(&[0x90, 0x50, 0, 0, 1, 0, 0]).unwrap(), vec![0x69, 0x85]);
+    assert_eq!(wallet.choose(COLLECTOR), Some("pass for 20180608".to_string()));
+    drop(wallet);
+    assert_eq!(chosen, vec![COLLECTOR]);
+}
+
+const COLLECTOR: hce_wallet_core::ports::CollectorId =
+    hce_wallet_core::ports::CollectorId(20180608);

@@ -17,7 +17,7 @@ use hce_wallet_core::ports::{CollectorId, PushData};
 use p256::ecdsa::SigningKey;
 use p256::SecretKey;
 
-use crate::card::{Card, CardError, ScriptedCard};
+use crate::card::{Card, CardError, RouterCard, ScriptedCard};
 use crate::demo;
 use crate::terminal::commands::PCR_ZLIB;
 use crate::terminal::{
@@ -100,6 +100,30 @@ pub trait DemoWallet {
     /// A tap for `collector` ended with `9302`: the demo user picks a pass in the chooser.
     /// Returns a description of the choice, or `None` if there was nothing to choose.
     fn choose(&mut self, collector: CollectorId) -> Option<String>;
+}
+
+/// A [`DemoWallet`] over any wallet behind the core's AID router: every tap starts with a
+/// link loss (the phone left the field after the previous tap), and the chooser is answered
+/// by `choose`, e.g. by picking the first candidate in the wallet's selection engine.
+pub struct RouterWallet<F: FnMut(CollectorId) -> Option<String>> {
+    card: RouterCard,
+    choose: F,
+}
+
+impl<F: FnMut(CollectorId) -> Option<String>> RouterWallet<F> {
+    pub fn new(card: RouterCard, choose: F) -> Self {
+        RouterWallet { card, choose }
+    }
+}
+
+impl<F: FnMut(CollectorId) -> Option<String>> DemoWallet for RouterWallet<F> {
+    fn begin_tap(&mut self) -> &mut dyn Card {
+        self.card.remove();
+        &mut self.card
+    }
+    fn choose(&mut self, collector: CollectorId) -> Option<String> {
+        (self.choose)(collector)
+    }
 }
 
 /// Where the lead connects the demo wallet and the PC/SC and vpcd transports.
