@@ -260,3 +260,45 @@ fn pre_signed_tap_derives_keys_with_the_real_handset_nonce() {
     assert_eq!(outcome.redemption_values(), vec!["2018"], "{:?}", outcome.result);
     assert!(outcome.transcript.to_string().contains("pre-signed authentication"));
 }
+
+/// The answers of a real Google Wallet handset (kormax trace) pass every strict check, and
+/// the commands this terminal builds for that session equal the trace's where the fields
+/// are known (SELECTs, GET DATA with `pcr`, GET MORE DATA).
+#[test]
+fn real_handset_answers_of_the_kormax_trace_parse() {
+    use hce_wallet_harness::terminal::response;
+    let trace = load("kormax-trace.json");
+    let examples = trace["examples"].as_array().unwrap();
+    let get = |prefix: &str| {
+        let e = examples
+            .iter()
+            .find(|e| e["label"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no example {prefix}"));
+        hexv(e.get("apdu_hex").or(e.get("data_hex")).unwrap())
+    };
+    let fci = response::parse_ose(&get("SELECT OSE.VAS.01 response")).unwrap();
+    assert_eq!(fci.label, b"AndroidPay");
+    assert_eq!(fci.mode[0], 0xCC);
+    assert!(fci.may_skip_second_select());
+    let st2 = response::parse_smart_tap_select(&get("SELECT Smart Tap 2 response")).unwrap();
+    assert_eq!(st2.nonce, fci.nonce, "C2 equals the mdn nonce");
+    let nrs = response::parse_negotiate(&get("NEGOTIATE response")).unwrap();
+    assert_eq!(nrs.dpk, fci.ephemeral, "C3 equals dpk");
+    let session = hex_literal::hex!("6b159a80fc8283fd");
+    assert_eq!((nrs.session.session_id, nrs.session.sequence), (session, 1));
+    let srs = response::parse_data(&get("GET SMART TAP DATA response")).unwrap();
+    let reb = srs.bundle.unwrap();
+    assert_eq!((reb.flags, reb.ciphertext.len()), (3, 139));
+    assert_eq!(response::parse_push(&get("PUSH SMART TAP DATA response")).unwrap().sequence, 3);
+
+    assert_eq!(commands::select(commands::AID_OSE).unwrap(), get("SELECT OSE.VAS.01 (C-APDU)"));
+    assert_eq!(
+        commands::select(commands::AID_SMART_TAP_2).unwrap(),
+        get("SELECT Smart Tap 2 (C-APDU)")
+    );
+    assert_eq!(commands::get_more_data(), get("GET MORE DATA"));
+    // That reader repeats the handset's sequence number (01) and asks for all services.
+    let get_data =
+        commands::get_data(&session, 1, 0x0102_0304, &[0x00], Some(&commands::PCR_ZLIB)).unwrap();
+    assert_eq!(hex::encode(get_data), hex::encode(get("GET SMART TAP DATA command")));
+}
