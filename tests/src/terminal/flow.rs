@@ -1,5 +1,6 @@
 //! The tap itself (smart-tap spec §1 flow): each command in turn, its answer checked
 //! strictly, the transcript annotated as it goes; and PUSH DATA in an open session.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::apdu::{Response, StatusWord};
 use hce_wallet_core::ports::PushData;
@@ -175,11 +176,9 @@ impl Terminal {
         if nrs.dpk != fci.ephemeral {
             return Err(TerminalError::KeyMismatch);
         }
-        let mut info = Zeroizing::new(blob.to_vec());
-        if !cfg.live_auth {
-            // HKDF always uses the real handset nonce (§11, pre-signed mode).
-            info[32..64].copy_from_slice(&fci.nonce);
-        }
+        // HKDF info carries the real handset nonce, also in pre-signed mode (§11).
+        let real = crypto::signed_blob(&secrets.nonce, Some(&fci.nonce), collector, &et);
+        let mut info = Zeroizing::new(real.to_vec());
         info.extend_from_slice(&signature);
         let keys = SessionKeys::derive(&secrets.ephemeral, &nrs.dpk, &info)?;
         t.note("session keys derived (ECDH + HKDF-SHA256)");
