@@ -10,6 +10,7 @@
 //!   wallet's data): key version 1, private scalar = SHA-256("hce-wallet demo collector <id>").
 //!
 //! All of these keys are public test material: never trust them outside demos and tests.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::ports::{CollectorId, IssuerId, IssuerKeyRing};
 use hce_wallet_core::time::Timestamp;
@@ -112,6 +113,7 @@ impl IssuerKeyRing for DemoKeyRing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

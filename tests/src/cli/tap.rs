@@ -9,6 +9,7 @@
 //!
 //! The demo wallet and the PC/SC and vpcd transports are built by other parts of the
 //! harness; [`wiring`] is the one place that connects them.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::io::Write;
 use std::path::PathBuf;

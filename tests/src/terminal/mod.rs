@@ -13,6 +13,7 @@
 //! session ID echoed, sequence = request + 1, status `01`, HMAC verified (constant time)
 //! before decrypting, `reb` flags `01`/`03` only and `03` only after advertising zlib,
 //! bounded inflation, exactly one NDEF message everywhere.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 pub mod bundle;
 pub mod commands;
