@@ -1,1 +1,8 @@
 //! Desktop harness library: shared by `hcectl` and the end-to-end tests.
+
+pub mod card;
+pub mod cli;
+pub mod loopback;
+pub mod pcsc;
+pub mod script;
+pub mod vpcd;

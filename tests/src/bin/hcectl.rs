@@ -1,0 +1,34 @@
+//! `hcectl`: the desktop front door to hce-wallet (run `hcectl help`).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hce_wallet_harness::cli::{self, CliError};
+
+#[derive(Parser)]
+#[command(name = "hcectl", version, about = "Desktop tools for hce-wallet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an APDU script against the core in-process or a PC/SC card
+    Run(cli::run::RunArgs),
+    /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
+    Vpcd(cli::vpcd::VpcdArgs),
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => cli::run::run(args, &cli::default_card),
+        Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
+    };
+    result.unwrap_or_else(|e: CliError| {
+        eprintln!("hcectl: {e}");
+        ExitCode::from(2)
+    })
+}
