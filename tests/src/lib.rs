@@ -3,8 +3,8 @@
 pub mod card;
 pub mod cli;
 pub mod demo;
-pub mod terminal;
 pub mod loopback;
 pub mod pcsc;
 pub mod script;
+pub mod terminal;
 pub mod vpcd;

@@ -57,7 +57,7 @@ fn tap_through_the_router() {
     assert_eq!(outcome.redemption_values(), vec!["2018"], "{:?}", outcome.result);
 
     // After the phone leaves the field nothing is selected: the router answers 6985.
-    card.remove();
+    card.deactivate();
     assert_eq!(card.transmit(&[0x90, 0x50, 0, 0, 1, 0, 0]).unwrap(), vec![0x69, 0x85]);
     // An unknown AID: the tap ends at SELECT OSE with 6A82.
     let mut empty = RouterCard::new(Router::new());

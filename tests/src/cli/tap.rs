@@ -119,7 +119,7 @@ impl<F: FnMut(CollectorId) -> Option<String>> RouterWallet<F> {
 
 impl<F: FnMut(CollectorId) -> Option<String>> DemoWallet for RouterWallet<F> {
     fn begin_tap(&mut self) -> &mut dyn Card {
-        self.card.remove();
+        self.card.deactivate();
         &mut self.card
     }
     fn choose(&mut self, collector: CollectorId) -> Option<String> {
