@@ -5,6 +5,10 @@
 # through each client, then: a reset ends the field session, a pcscd restart is survived
 # by `hcectl vpcd` (it reconnects), and Ctrl-C stops it cleanly.
 #
+# VPCD_SCRIPTS (space-separated paths) replaces the scripts; VPCD_ARGS adds arguments to
+# `hcectl vpcd` (e.g. to serve a wallet with fixed test randomness). The reset checks use
+# the loopback test applet (tests/src/loopback.rs), which the default card registers.
+#
 # Isolation: pcscd runs as our child on a private socket (systemd-style socket activation;
 # clients follow PCSCLITE_CSOCK_NAME) with a private reader.conf whose vpcd port is free,
 # so a system pcscd or a parallel run is not disturbed. Every wait has a timeout; a trap
@@ -122,7 +126,7 @@ start_pcscd() {
   die "pcscd did not start on the private socket"
 }
 
-SCRIPTS=(tests/scripts/*.apdu)
+read -r -a SCRIPTS <<<"${VPCD_SCRIPTS:-$(echo tests/scripts/*.apdu)}"
 echo "test-vpcd: pcscd with vpcd on port $PORT, scripts: ${SCRIPTS[*]}"
 
 for s in "${SCRIPTS[@]}"; do
@@ -130,7 +134,8 @@ for s in "${SCRIPTS[@]}"; do
 done
 
 start_pcscd
-"$HCECTL" vpcd --port "$PORT" >"$WORK/hcectl-vpcd.log" 2>&1 &
+# shellcheck disable=SC2086 # VPCD_ARGS is a word list on purpose
+"$HCECTL" vpcd --port "$PORT" ${VPCD_ARGS:-} >"$WORK/hcectl-vpcd.log" 2>&1 &
 VPCD_PID=$!
 check "card present in '$READER'" "$PY" tests/pcsc/wait_card.py "$READER" "$WAIT_S"
 

@@ -16,8 +16,8 @@ use crate::script::{Annotator, Script};
 pub struct RunArgs {
     /// The APDU script (`-` reads standard input)
     pub script: PathBuf,
-    /// Run against a PC/SC card: the first reader with a card, or the one whose name
-    /// contains READER
+    /// Run against a PC/SC card: the first reader with a card, or the first whose name
+    /// contains READER (without READER, put --pcsc after SCRIPT)
     #[arg(long, value_name = "READER", num_args = 0..=1, default_missing_value = "")]
     pub pcsc: Option<String>,
     /// Go on after a mismatch instead of stopping at the first one

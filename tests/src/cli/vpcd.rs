@@ -38,6 +38,8 @@ pub fn run(args: &VpcdArgs, factory: CardFactory<'_>) -> Result<(), CliError> {
     let mut card = factory(&CardOptions { store: args.store.clone() })?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
+        // The first signal asks the bridge to stop; a second one exits at once.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     eprintln!("hcectl vpcd: serving on {}:{} (Ctrl-C stops)", config.host, config.port);
