@@ -18,6 +18,7 @@
 //!
 //! Errors carry the line and column. Running a script gives a [`Transcript`]; an
 //! [`Exchange`] that did not match renders a byte-aligned diff.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt::{self, Write as _};
 

@@ -14,6 +14,12 @@
 //!
 //! Written here rather than taken from a crate: no maintained Rust crate speaks the vpcd
 //! protocol, and it is a dozen lines of framing.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -122,12 +128,12 @@ pub fn serve(
             Err(e) => {
                 log::debug!("vpcd at {address}: {e}; retrying in {delay:?}");
                 sleep_unless_stopped(delay, config.poll, stop);
-                delay = (delay * 2).min(config.backoff.1);
+                delay = delay.saturating_mul(2).min(config.backoff.1);
                 continue;
             }
         };
         delay = config.backoff.0;
-        stats.connections += 1;
+        stats.connections = stats.connections.saturating_add(1);
         on_event(Event::Connected(address.clone()));
         let end = session(stream, config, card, stop, on_event, &mut stats);
         // Whatever ended the connection, the field session is over.
@@ -146,7 +152,7 @@ fn sleep_unless_stopped(total: Duration, slice: Duration, stop: &AtomicBool) {
     while !left.is_zero() && !stop.load(Ordering::SeqCst) {
         let step = left.min(slice);
         std::thread::sleep(step);
-        left -= step;
+        left = left.saturating_sub(step);
     }
 }
 
@@ -192,7 +198,7 @@ fn session(
                     log::error!("card answer of {} bytes cannot be framed", answer.len());
                     answer = sw::UNKNOWN.to_bytes().to_vec();
                 }
-                stats.apdus += 1;
+                stats.apdus = stats.apdus.saturating_add(1);
                 let sw = answer.last_chunk::<2>().copied().unwrap_or_default();
                 write_frame(&mut stream, &answer)?;
                 on_event(Event::Apdu { command_len: apdu.len(), sw });
@@ -205,7 +211,7 @@ fn session(
 pub fn write_frame(w: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let len = u16::try_from(body.len())
         .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "frame longer than 65535 bytes"))?;
-    let mut message = Vec::with_capacity(body.len() + 2);
+    let mut message = Vec::with_capacity(body.len().saturating_add(2));
     message.extend_from_slice(&len.to_be_bytes());
     message.extend_from_slice(body);
     w.write_all(&message)?;
