@@ -2,7 +2,9 @@
 
 pub mod card;
 pub mod cli;
+pub mod demo;
 pub mod loopback;
 pub mod pcsc;
 pub mod script;
+pub mod terminal;
 pub mod vpcd;

@@ -24,7 +24,13 @@ impl std::fmt::Debug for PcscCard {
 }
 
 fn transport(what: &str) -> impl FnOnce(::pcsc::Error) -> CardError + '_ {
-    move |e| CardError::Transport(format!("PC/SC {what}: {e}"))
+    move |e| match e {
+        ::pcsc::Error::NoSmartcard | ::pcsc::Error::RemovedCard => CardError::NoCard,
+        ::pcsc::Error::NoService | ::pcsc::Error::ServiceStopped => {
+            CardError::Unavailable(format!("PC/SC {what}: {e}"))
+        }
+        e => CardError::Transport(format!("PC/SC {what}: {e}")),
+    }
 }
 
 /// The reader names pcscd knows, in its order.
@@ -92,7 +98,7 @@ impl Card for PcscCard {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
         let answer = self.card.transmit(apdu, &mut self.buffer).map_err(transport("transmit"))?;
         if answer.len() < 2 {
-            return Err(CardError::ShortResponse(answer.len()));
+            return Err(CardError::NoStatusWord(answer.len()));
         }
         Ok(answer.to_vec())
     }

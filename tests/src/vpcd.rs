@@ -29,6 +29,9 @@ use std::time::Duration;
 use hce_wallet_core::apdu::sw;
 use hce_wallet_core::router::{Deactivation, Router};
 
+/// The PC/SC name of vpcd's readers (its reader.conf `FRIENDLYNAME`); pcsc-lite appends
+/// the slot, e.g. `Virtual PCD 00 00` for the first.
+pub const READER_NAME: &str = "Virtual PCD";
 /// vpcd's port for its first slot (`CHANNELID 0x8C7B`).
 pub const DEFAULT_PORT: u16 = 0x8C7B;
 pub const CTRL_POWER_OFF: u8 = 0x00;

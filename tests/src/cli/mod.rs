@@ -8,6 +8,7 @@ use crate::card::CardError;
 use crate::loopback::Loopback;
 
 pub mod run;
+pub mod tap;
 pub mod vpcd;
 
 /// Why a subcommand could not do its job (a failed script is not an error: see `run`).
