@@ -41,6 +41,7 @@ HCECTL="${CARGO_TARGET_DIR:-target}/debug/hcectl"
 WORK=$(mktemp -d)
 PCSCD_PID=""
 VPCD_PID=""
+VPCD2_PID=""
 
 stop_pid() { # pid [signal]: signal it, wait up to 5 s, then KILL
   local pid=$1 sig=${2:-TERM} i
@@ -54,6 +55,7 @@ stop_pid() { # pid [signal]: signal it, wait up to 5 s, then KILL
 
 cleanup() {
   stop_pid "$VPCD_PID"
+  stop_pid "$VPCD2_PID"
   stop_pid "$PCSCD_PID"
   if ((failed)) || [ -n "${KEEP_LOGS:-}" ]; then
     echo "test-vpcd: logs kept in $WORK"
@@ -148,6 +150,19 @@ printf '> 00a4040009f06863652d6c6f6f7000\n< 6a82\n' >"$WORK/wrong.apdu"
 check "hcectl run --pcsc: wrong expectation exits 1 with a diff" bash -c \
   '"$1" run --pcsc "$2" "$3" >"$4" 2>&1; [ $? -eq 1 ] && grep -q "^!! MISMATCH" "$4"' \
   _ "$HCECTL" "$READER" "$WORK/wrong.apdu" "$WORK/wrong.out"
+
+# The shared e2e Smart Tap vector, byte for byte, on the second slot: `hcectl vpcd` serving
+# the vector wallet (the Smart Tap applet with the vector's handset randomness).
+E2E="${HCE_SHARED_DIR:-../shared}/vectors/smart-tap/e2e-loyalty-2018.apdu"
+READER2="Virtual PCD 00 01"
+"$HCECTL" vpcd --port "$((PORT + 1))" --vector-wallet -q >"$WORK/hcectl-vpcd2.log" 2>&1 &
+VPCD2_PID=$!
+check "vector wallet present in '$READER2'" "$PY" tests/pcsc/wait_card.py "$READER2" "$WAIT_S"
+py_checks tests/pcsc/scriptor_run.py --reader "$READER2" "$E2E"
+py_checks tests/pcsc/pyscard_run.py --reader "$READER2" "$E2E" "$E2E"
+check "hcectl run --pcsc $E2E" "$HCECTL" run --pcsc "$READER2" "$E2E"
+stop_pid "$VPCD2_PID"
+VPCD2_PID=""
 
 # pcscd restarts: hcectl vpcd must reconnect by itself.
 stop_pid "$PCSCD_PID"

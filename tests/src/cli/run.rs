@@ -26,6 +26,9 @@ pub struct RunArgs {
     /// In-process only: serve this wallet store
     #[arg(long, value_name = "PATH", conflicts_with = "pcsc")]
     pub store: Option<PathBuf>,
+    /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
+    #[arg(long, hide = true, conflicts_with_all = ["pcsc", "store"])]
+    pub vector_wallet: bool,
 }
 
 pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliError> {
@@ -46,7 +49,10 @@ pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliErro
             eprintln!("hcectl run: PC/SC reader {:?}", card.reader());
             Box::new(card)
         }
-        None => Box::new(RouterCard::new(factory(&CardOptions { store: args.store.clone() })?)),
+        None => Box::new(RouterCard::new(factory(&CardOptions {
+            store: args.store.clone(),
+            vector_wallet: args.vector_wallet,
+        })?)),
     };
     let transcript = script.run(card.as_mut(), args.keep_going);
     let mut out = std::io::stdout().lock();
