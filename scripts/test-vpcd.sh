@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make test-vpcd: the core as a virtual card behind a real pcscd + vsmartcard vpcd driver,
 # driven by two independent PC/SC clients, scriptor (pcsc-tools) and pyscard, and by
-# `hcectl run --pcsc` (the Rust pcsc crate). Every APDU script in tests/scripts/ runs
-# through each client, then: a reset ends the field session, a pcscd restart is survived
-# by `hcectl vpcd` (it reconnects), and Ctrl-C stops it cleanly.
+# hcectl's own PC/SC transport (`run --pcsc`, `tap --pcsc/--vpcd`).
+# Slot 0 (`hcectl vpcd`, default card): every APDU script in tests/scripts/ through each
+# client, a reset ends the field session, a pcscd restart is survived (it reconnects),
+# Ctrl-C stops it cleanly. Slot 1 (`hcectl vpcd --vector-wallet`): the shared e2e Smart
+# Tap vector byte for byte through each client, and the reference terminal reads pass 2018.
 #
-# VPCD_SCRIPTS (space-separated paths) replaces the scripts; VPCD_ARGS adds arguments to
-# `hcectl vpcd` (e.g. to serve a wallet with fixed test randomness). The reset checks use
-# the loopback test applet (tests/src/loopback.rs), which the default card registers.
+# VPCD_SCRIPTS (space-separated paths) replaces the slot-0 scripts; VPCD_ARGS adds
+# arguments to the slot-0 `hcectl vpcd`. The reset checks use the loopback test applet
+# (tests/src/loopback.rs), which the default card registers.
 #
 # Isolation: pcscd runs as our child on a private socket (systemd-style socket activation;
 # clients follow PCSCLITE_CSOCK_NAME) with a private reader.conf whose vpcd port is free,
@@ -161,8 +163,8 @@ check "vector wallet present in '$READER2'" "$PY" tests/pcsc/wait_card.py "$READ
 py_checks tests/pcsc/scriptor_run.py --reader "$READER2" "$E2E"
 py_checks tests/pcsc/pyscard_run.py --reader "$READER2" "$E2E" "$E2E"
 check "hcectl run --pcsc $E2E" "$HCECTL" run --pcsc "$READER2" "$E2E"
-stop_pid "$VPCD2_PID"
-VPCD2_PID=""
+check "hcectl tap --pcsc: the reference terminal reads pass 2018" bash -c \
+  '"$1" tap --pcsc "$2" >"$3" 2>&1 && grep -q "smartTapRedemptionValue = 2018" "$3"' _ "$HCECTL" "$READER2" "$WORK/tap.out"
 
 # pcscd restarts: hcectl vpcd must reconnect by itself.
 stop_pid "$PCSCD_PID"
@@ -184,6 +186,10 @@ done
 ((rc == 124)) || VPCD_PID=""
 check "hcectl vpcd exits 0 on Ctrl-C (exit $rc)" bash -c \
   '[ "$1" -eq 0 ] && grep -q "stopped after" "$2"' _ "$rc" "$WORK/hcectl-vpcd.log"
+
+# With the first card gone, `hcectl tap --vpcd` finds the vector wallet by itself.
+check "hcectl tap --vpcd reads pass 2018" bash -c \
+  '"$1" tap --vpcd >"$2" 2>&1 && grep -q "smartTapRedemptionValue = 2018" "$2"' _ "$HCECTL" "$WORK/tap-vpcd.out"
 
 echo "test-vpcd: $passed passed, $failed failed"
 ((failed == 0))
