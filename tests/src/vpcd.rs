@@ -24,7 +24,7 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hce_wallet_core::apdu::sw;
 use hce_wallet_core::router::{Deactivation, Router};
@@ -40,6 +40,9 @@ pub const CTRL_RESET: u8 = 0x02;
 pub const CTRL_GET_ATR: u8 = 0x04;
 /// A minimal valid ATR: direct convention, T=1, one historical byte (`01`), TCK `01`.
 pub const DEFAULT_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+
+/// A connection that lasted this long resets the reconnection backoff.
+const STABLE_SESSION: Duration = Duration::from_secs(1);
 
 /// What the bridge puts behind the reader.
 pub trait VirtualCard {
@@ -135,9 +138,9 @@ pub fn serve(
                 continue;
             }
         };
-        delay = config.backoff.0;
         stats.connections = stats.connections.saturating_add(1);
         on_event(Event::Connected(address.clone()));
+        let connected = Instant::now();
         let end = session(stream, config, card, stop, on_event, &mut stats);
         // Whatever ended the connection, the field session is over.
         card.deactivate();
@@ -145,6 +148,13 @@ pub fn serve(
             Ok(()) if stop.load(Ordering::SeqCst) => break,
             Ok(()) => on_event(Event::Disconnected("closed by the reader".into())),
             Err(e) => on_event(Event::Disconnected(e.to_string())),
+        }
+        // A peer that accepts and hangs up at once must not make this a busy loop.
+        if connected.elapsed() < STABLE_SESSION {
+            sleep_unless_stopped(delay, config.poll, stop);
+            delay = delay.saturating_mul(2).min(config.backoff.1);
+        } else {
+            delay = config.backoff.0;
         }
     }
     Ok(stats)
