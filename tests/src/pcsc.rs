@@ -98,7 +98,7 @@ impl Card for PcscCard {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CardError> {
         let answer = self.card.transmit(apdu, &mut self.buffer).map_err(transport("transmit"))?;
         if answer.len() < 2 {
-            return Err(CardError::NoStatusWord(answer.len()));
+            return Err(CardError::ShortResponse(answer.len()));
         }
         Ok(answer.to_vec())
     }

@@ -238,7 +238,7 @@ impl Script {
         let mut transcript = Transcript::default();
         for step in &self.steps {
             let response = match card.transmit(&step.command) {
-                Ok(r) if r.len() < 2 => Err(CardError::NoStatusWord(r.len())),
+                Ok(r) if r.len() < 2 => Err(CardError::ShortResponse(r.len())),
                 other => other,
             };
             let response = match response {

@@ -169,7 +169,7 @@ fn transport_errors_and_short_answers_end_the_run() {
     assert_eq!(t.exchanges.len(), 1);
     let (step, e) = t.error.as_ref().unwrap();
     assert_eq!(step.line, 2);
-    assert!(matches!(e, CardError::NoStatusWord(1)));
+    assert!(matches!(e, CardError::ShortResponse(1)));
     assert_eq!(t.not_run, 1);
     assert!(!t.passed());
     assert!(t.render(&NoNotes).contains("!! ERROR (script line 2)"));

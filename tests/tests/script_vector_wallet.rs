@@ -17,13 +17,13 @@ fn e2e_vector_script_matches_on_every_tap() {
         let transcript = script.run(&mut card, false);
         assert!(transcript.passed(), "tap {tap}:\n{}", transcript.render(&NoNotes));
         assert_eq!(transcript.exchanges.len(), 4);
-        card.remove();
+        card.deactivate();
     }
     // An aborted tap (SELECTs only) does not shift the replayed randomness.
     for step in &script.steps[..2] {
         card.transmit(&step.command).unwrap();
     }
-    card.remove();
+    card.deactivate();
     assert!(script.run(&mut card, false).passed());
 }
 
