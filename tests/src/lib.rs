@@ -3,9 +3,9 @@
 pub mod card;
 pub mod cli;
 pub mod demo;
-pub mod terminal;
 pub mod loopback;
 pub mod pcsc;
 pub mod script;
+pub mod terminal;
 pub mod vector_wallet;
 pub mod vpcd;
