@@ -7,4 +7,5 @@ pub mod loopback;
 pub mod pcsc;
 pub mod script;
 pub mod terminal;
+pub mod vector_wallet;
 pub mod vpcd;

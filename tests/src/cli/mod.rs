@@ -27,6 +27,16 @@ pub enum CliError {
 pub struct CardOptions {
     /// `--store PATH`: a wallet store to serve instead of the built-in wallet.
     pub store: Option<PathBuf>,
+    /// `--vector-wallet` (hidden): serve [`crate::vector_wallet`], which answers exactly
+    /// as the shared e2e Smart Tap vector says (transport tests).
+    pub vector_wallet: bool,
+}
+
+/// The project's shared directory: `$HCE_SHARED_DIR`, else `shared/` beside the workspace.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("HCE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
 }
 
 /// Builds the in-process card (`hcectl run` without `--pcsc`, `hcectl vpcd`).
@@ -40,6 +50,10 @@ pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
             "--store {}: this build has no wallet store to open",
             path.display()
         )));
+    }
+    if options.vector_wallet {
+        return crate::vector_wallet::router(&shared_dir())
+            .map_err(|e| CliError::Usage(format!("--vector-wallet: {e}")));
     }
     let mut router = Router::new();
     router.register(Box::new(Loopback::new()));

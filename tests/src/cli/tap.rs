@@ -138,12 +138,11 @@ pub mod wiring {
     }
     /// A PC/SC reader; `reader` selects by substring of its name.
     pub fn pcsc_card(reader: Option<&str>) -> Result<Box<dyn Card>, CardError> {
-        let _ = reader;
-        Err(CardError::Unavailable("the PC/SC transport is not wired into hcectl yet".into()))
+        Ok(Box::new(crate::pcsc::PcscCard::connect(reader)?))
     }
-    /// pcscd's vpcd virtual reader.
+    /// pcscd's vpcd virtual reader (the card `hcectl vpcd` serves).
     pub fn vpcd_card() -> Result<Box<dyn Card>, CardError> {
-        Err(CardError::Unavailable("the vpcd transport is not wired into hcectl yet".into()))
+        pcsc_card(Some(crate::vpcd::READER_NAME))
     }
 }
 
