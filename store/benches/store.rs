@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use hce_wallet_core::ports::{
-    CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest,
-};
+use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest};
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::*;
 
@@ -88,7 +86,8 @@ fn build(dir: &Path, n: usize) -> PathBuf {
 }
 
 fn first_tap(store: &Store) {
-    let req = SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
+    let req =
+        SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
     assert!(store.collector_key(CollectorId(COLLECTOR), 1, NOW).is_some());
     assert!(store.could_redeem(CollectorId(COLLECTOR), NOW));
     black_box(store.select(&req));

@@ -75,7 +75,8 @@ impl RootKey {
     /// Reads 64 hex digits from [`KEY_ENV_VAR`].
     pub fn from_env() -> Result<Self> {
         let text = Zeroizing::new(
-            std::env::var(KEY_ENV_VAR).map_err(|_| StoreError::InvalidKey("HCE_WALLET_KEY unset"))?,
+            std::env::var(KEY_ENV_VAR)
+                .map_err(|_| StoreError::InvalidKey("HCE_WALLET_KEY unset"))?,
         );
         Self::from_hex(&text)
     }

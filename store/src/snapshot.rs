@@ -103,8 +103,7 @@ impl TapSnapshot {
     }
 
     pub(crate) fn build(txn: ReadTransaction, crypto: Arc<Crypto>) -> Result<Self> {
-        let issuers: Vec<IssuerRecord> =
-            all(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?;
+        let issuers: Vec<IssuerRecord> = all(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?;
         let key_records: Vec<CollectorKeyRecord> =
             all(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?;
         let mut collector_issuer = HashMap::new();
@@ -146,8 +145,8 @@ impl TapSnapshot {
         now: Timestamp,
     ) -> Option<p256::PublicKey> {
         let e = self.keys.get(&(collector.0, key_version))?;
-        let valid = e.valid_from.is_none_or(|t| now.0 >= t)
-            && e.valid_until.is_none_or(|t| now.0 <= t);
+        let valid =
+            e.valid_from.is_none_or(|t| now.0 >= t) && e.valid_until.is_none_or(|t| now.0 <= t);
         valid.then_some(e.key)
     }
 
@@ -241,8 +240,7 @@ pub(crate) fn load_candidates(
     let mut class_cache: BTreeMap<String, Option<PassClassRecord>> = BTreeMap::new();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let object = match get::<PassObjectRecord>(objects, crypto, CURRENT_SCHEMA, id.as_bytes())
-        {
+        let object = match get::<PassObjectRecord>(objects, crypto, CURRENT_SCHEMA, id.as_bytes()) {
             Ok(Some(o)) => o,
             Ok(None) => continue,
             Err(e) => {

@@ -16,8 +16,8 @@ use crate::codec::{all, delete, get, put, Crypto};
 use crate::error::{Result, StoreError};
 use crate::keys::RootKey;
 use crate::records::{
-    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord,
-    PushRecord, SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
+    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord, PushRecord,
+    SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
 };
 use crate::schema::{self, reseal_all, verify_check, write_header, CURRENT_SCHEMA, OLDEST_SCHEMA};
 use crate::snapshot::{load_candidates, object_ref, TapSnapshot};
@@ -90,7 +90,11 @@ impl Store {
     }
 
     /// Opens (or creates) the store at `path`.
-    pub fn open_with(path: impl AsRef<Path>, root: &RootKey, options: StoreOptions) -> Result<Self> {
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        root: &RootKey,
+        options: StoreOptions,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if let Ok(meta) = std::fs::metadata(path) {
             if meta.permissions().readonly() {
@@ -136,7 +140,9 @@ impl Store {
                 verify_check(&crypto, found, &check)?;
                 if found < CURRENT_SCHEMA {
                     let n = reseal_all(&txn, &crypto, found, &crypto)?;
-                    log::info!("store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)");
+                    log::info!(
+                        "store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)"
+                    );
                 }
             }
         }
@@ -204,7 +210,11 @@ impl Store {
 
     /// Imports a class with its objects in one transaction (upsert), updating the selection
     /// index. Objects not listed are kept.
-    pub fn import_class(&self, class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+    pub fn import_class(
+        &self,
+        class: &PassClassRecord,
+        objects: &[PassObjectRecord],
+    ) -> Result<()> {
         validate_import(class, objects)?;
         self.write(|txn, crypto| {
             import_in(txn, crypto, class, objects)?;
@@ -247,7 +257,9 @@ impl Store {
                 put(&mut classes, crypto, CURRENT_SCHEMA, &class)?;
                 let mut index = txn.open_table(SELECTION_INDEX_T)?;
                 for issuer in &class.redemption_issuers {
-                    index_update(&mut index, crypto, *issuer, |ids| ids.retain(|o| o != object_id))?;
+                    index_update(&mut index, crypto, *issuer, |ids| {
+                        ids.retain(|o| o != object_id)
+                    })?;
                 }
             }
             let e = event("remove", None, Some(object_id.to_string()), String::new());
@@ -303,8 +315,9 @@ impl Store {
         let classes = txn.open_table(PASS_CLASSES_T)?;
         let mut out = Vec::with_capacity(objects.len());
         for o in objects {
-            let c = get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
-                .ok_or(StoreError::Integrity {
+            let c =
+                get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
+                    .ok_or(StoreError::Integrity {
                     table: PASS_CLASSES,
                     reason: "object without its class",
                 })?;
@@ -352,7 +365,8 @@ impl Store {
                 issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
             for mut old in existing {
                 let drop_key = |c: u32| listed.contains(&old.issuer_id) || claimed.contains(&c);
-                let (gone, kept): (Vec<_>, Vec<_>) = old.keys.iter().partition(|(c, _)| drop_key(*c));
+                let (gone, kept): (Vec<_>, Vec<_>) =
+                    old.keys.iter().partition(|(c, _)| drop_key(*c));
                 if gone.is_empty() && !old.collectors.iter().any(|c| claimed.contains(c)) {
                     continue;
                 }
@@ -415,7 +429,8 @@ impl Store {
             return Ok(0);
         }
         self.write(|txn, crypto| {
-            let issuers: Vec<IssuerRecord> = all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
+            let issuers: Vec<IssuerRecord> =
+                all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
             let Some(issuer) = issuers.iter().find(|i| i.collectors.contains(&collector.0)) else {
                 return Ok(0);
             };
@@ -433,7 +448,9 @@ impl Store {
             let candidates = load_candidates(&objects, &classes, crypto, &ids);
             let mut applied = 0;
             for update in &push.services {
-                let Some(c) = candidates.iter().find(|c| object_ref(&c.object.object_id) == update.object_ref)
+                let Some(c) = candidates
+                    .iter()
+                    .find(|c| object_ref(&c.object.object_id) == update.object_ref)
                 else {
                     continue;
                 };
@@ -538,7 +555,9 @@ impl Store {
     /// Sets a named setting.
     pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
         let rec = SettingRecord { name: name.into(), value: value.into() };
-        self.write(|txn, crypto| put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec))
+        self.write(|txn, crypto| {
+            put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
+        })
     }
 
     /// Reads a named setting.
@@ -623,12 +642,19 @@ impl Store {
         let txn = self.db.begin_read()?;
         let mut n = 0;
         n += all::<IssuerRecord>(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+        n +=
+            all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+                .len();
+        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
-        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<SelectionIndexRecord>(&txn.open_table(SELECTION_INDEX_T)?, &crypto, CURRENT_SCHEMA)?
+        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
+        n += all::<SelectionIndexRecord>(
+            &txn.open_table(SELECTION_INDEX_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         n += all::<TokenRecord>(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         n += all::<SettingRecord>(&txn.open_table(SETTINGS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         let events = txn.open_table(EVENTS_T)?;
@@ -741,9 +767,13 @@ fn import_in(
     let old = get::<PassClassRecord>(&ctab, crypto, CURRENT_SCHEMA, class.class_id.as_bytes())?;
     let mut ids: Vec<String> = old.as_ref().map(|c| c.objects.clone()).unwrap_or_default();
     for o in objects {
-        if let Some(prev) = get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())? {
+        if let Some(prev) =
+            get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())?
+        {
             if prev.class_id != class.class_id {
-                return Err(StoreError::Invalid("object already stored under another class".into()));
+                return Err(StoreError::Invalid(
+                    "object already stored under another class".into(),
+                ));
             }
         }
         if !ids.contains(&o.object_id) {
@@ -811,14 +841,19 @@ pub(crate) fn event(
 }
 
 /// Appends `e` at the next sequence number and drops the oldest beyond `cap`.
-fn append_event(txn: &WriteTransaction, crypto: &Crypto, cap: u64, mut e: EventRecord) -> Result<u64> {
+fn append_event(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    cap: u64,
+    mut e: EventRecord,
+) -> Result<u64> {
     let mut meta = txn.open_table(META_T)?;
     let next = match meta.get(META_NEXT_EVENT)? {
         Some(v) => {
-            let b: [u8; 8] = v
-                .value()
-                .try_into()
-                .map_err(|_| StoreError::Integrity { table: META, reason: "event counter malformed" })?;
+            let b: [u8; 8] = v.value().try_into().map_err(|_| StoreError::Integrity {
+                table: META,
+                reason: "event counter malformed",
+            })?;
             u64::from_be_bytes(b)
         }
         None => 0,

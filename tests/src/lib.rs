@@ -3,6 +3,7 @@
 pub mod card;
 pub mod cli;
 pub mod demo;
+pub mod demo_wallet;
 pub mod loopback;
 pub mod pcsc;
 pub mod script;

@@ -43,7 +43,7 @@ pub fn shared_dir() -> PathBuf {
 pub type CardFactory<'a> = &'a dyn Fn(&CardOptions) -> Result<Router, CliError>;
 
 /// The card `hcectl` serves by default: the applets this build has. For now that is the
-/// [`Loopback`] transport-test applet; wallet applets are registered here as they land.
+/// embedded demo wallet ([`crate::demo_wallet`]) and the [`Loopback`] transport-test applet.
 pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
     if let Some(path) = &options.store {
         return Err(CliError::Usage(format!(
@@ -55,7 +55,13 @@ pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
         return crate::vector_wallet::router(&shared_dir())
             .map_err(|e| CliError::Usage(format!("--vector-wallet: {e}")));
     }
-    let mut router = Router::new();
+    // The embedded demo wallet (Smart Tap), plus the transport-test applet.
+    let engine = std::sync::Arc::new(
+        crate::demo_wallet::engine().map_err(|e| CliError::Usage(e.to_string()))?,
+    );
+    let events = std::sync::Arc::new(hce_wallet_core::ports::EventLog::default());
+    let mut router =
+        crate::demo_wallet::router(engine, events).map_err(|e| CliError::Usage(e.to_string()))?;
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }

@@ -134,7 +134,9 @@ pub mod wiring {
 
     /// The embedded demo wallet (applet + selection engine + demo passes).
     pub fn demo_wallet() -> Result<Box<dyn DemoWallet>, CardError> {
-        Err(CardError::Unavailable("the embedded demo wallet is not wired into hcectl yet".into()))
+        crate::demo_wallet::EmbeddedDemoWallet::new()
+            .map(|w| Box::new(w) as Box<dyn DemoWallet>)
+            .map_err(|e| CardError::Unavailable(e.to_string()))
     }
     /// A PC/SC reader; `reader` selects by substring of its name.
     pub fn pcsc_card(reader: Option<&str>) -> Result<Box<dyn Card>, CardError> {
@@ -178,7 +180,11 @@ pub fn run_demo(
 ) -> Result<u8, TapCliError> {
     let mut status = 0;
     for c in &demo::DEMO_COLLECTORS {
-        let args = TapArgs { collector: Some(c.collector.0), ..args.clone() };
+        // The demo terminals ask for all services (`str 00`, as kormax's reader does), so
+        // offers count too and fooPizza's two eligible passes bring up the chooser.
+        let service_types =
+            if args.service_types.is_empty() { vec![0x00] } else { args.service_types.clone() };
+        let args = TapArgs { collector: Some(c.collector.0), service_types, ..args.clone() };
         let terminal = Terminal::new(config(&args)?);
         writeln!(out, "=== {} (collector {}, key version {})", c.name, c.collector, c.key_version)?;
         let outcome = tap_once(&terminal, wallet.begin_tap(), false, out)?;
