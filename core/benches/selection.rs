@@ -4,7 +4,9 @@
 //!
 //! Criterion reports each size; then the 10,000 / 1,000 ratio is measured in this one run
 //! by interleaving batches of both sizes and comparing medians (goal ≤ 1.05: the decision
-//! must not grow with unrelated passes). `cargo bench -p hce-wallet-core --bench selection`.
+//! must not grow with unrelated passes). Also timed: rebuilding a 10,000-pass engine from a
+//! snapshot (what a store does when it opens).
+//! `cargo bench -p hce-wallet-core --bench selection`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -16,7 +18,7 @@ use hce_wallet_core::pass::{Issuer, PassClass, PassObject, PassState, Redemption
 use hce_wallet_core::ports::{
     CollectorId, PassSource, PassType, Selection, SelectionRequest, UiContext,
 };
-use hce_wallet_core::selection::SelectionEngine;
+use hce_wallet_core::selection::{SelectionConfig, SelectionEngine};
 use hce_wallet_core::time::Timestamp;
 
 const TARGET: CollectorId = CollectorId(44_444_444);
@@ -99,6 +101,14 @@ fn criterion_runs(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::from_parameter(n), &e, |b, e| b.iter(|| decide(e, &r)));
     }
     group.finish();
+
+    // What a store does at open: rebuild the engine and its index from persisted data.
+    let snapshot = wallet(10_000).snapshot();
+    c.bench_function("rebuild_from_snapshot/10000", |b| {
+        b.iter(|| {
+            SelectionEngine::from_snapshot(black_box(snapshot.clone()), SelectionConfig::default())
+        })
+    });
 }
 
 /// Median ns per decision of `batches` batches of `iters` decisions, the two wallets
