@@ -1,1 +1,4 @@
 //! Desktop harness library: shared by `hcectl` and the end-to-end tests.
+
+pub mod cli;
+pub mod decode;
