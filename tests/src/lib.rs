@@ -2,6 +2,7 @@
 
 pub mod card;
 pub mod cli;
+pub mod decode;
 pub mod demo;
 pub mod demo_wallet;
 pub mod loopback;

@@ -14,6 +14,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Annotated reading of a C-APDU, R-APDU, BER-TLV or NDEF message given in hex
+    Decode(cli::decode::DecodeArgs),
     /// Run an APDU script against the core in-process or a PC/SC card
     Run(cli::run::RunArgs),
     /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Decode(args) => cli::decode::run(args).map_err(|e| CliError::Usage(e.to_string())),
         Command::Run(args) => cli::run::run(args, &cli::default_card),
         Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
         Command::Tap(args) => {

@@ -7,9 +7,13 @@ use hce_wallet_core::router::Router;
 use crate::card::CardError;
 use crate::loopback::Loopback;
 
+pub mod decode;
 pub mod run;
 pub mod tap;
 pub mod vpcd;
+
+/// What a subcommand that only prints returns: its exit code, or an error to print.
+pub type CliResult = Result<std::process::ExitCode, Box<dyn std::error::Error>>;
 
 /// Why a subcommand could not do its job (a failed script is not an error: see `run`).
 #[derive(Debug, thiserror::Error)]
