@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use hce_wallet_core::ports::{
-    CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest,
-};
+use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest};
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::*;
 
@@ -42,6 +40,7 @@ fn class(n: usize, issuer: u64) -> (PassClassRecord, Vec<PassObjectRecord>) {
             smart_tap_disabled: false,
             last_push: None,
             display: Some("{\"cardTitle\":\"A loyalty card of typical size\"}".into()),
+            model: None,
         })
         .collect();
     let c = PassClassRecord {
@@ -52,6 +51,7 @@ fn class(n: usize, issuer: u64) -> (PassClassRecord, Vec<PassObjectRecord>) {
         redemption_issuers: vec![issuer],
         display: Some("{\"programName\":\"Bench\"}".into()),
         objects: Vec::new(),
+        model: None,
     };
     (c, objects)
 }
@@ -88,7 +88,8 @@ fn build(dir: &Path, n: usize) -> PathBuf {
 }
 
 fn first_tap(store: &Store) {
-    let req = SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
+    let req =
+        SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
     assert!(store.collector_key(CollectorId(COLLECTOR), 1, NOW).is_some());
     assert!(store.could_redeem(CollectorId(COLLECTOR), NOW));
     black_box(store.select(&req));

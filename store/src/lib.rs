@@ -16,11 +16,12 @@
 #![forbid(unsafe_code)]
 
 mod codec;
-#[doc(hidden)]
-pub mod fuzzing;
 mod envelope;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
+pub mod model;
 pub mod ports;
 pub mod records;
 pub mod schema;
@@ -30,9 +31,10 @@ mod tables;
 
 pub use error::{Result, StoreError};
 pub use keys::{RootKey, KEY_ENV_VAR};
+pub use model::BundleOutcome;
 pub use records::*;
+/// The database engine, re-exported for [`Store::open_with_backend`].
+pub use redb;
 pub use schema::CURRENT_SCHEMA;
 pub use snapshot::{object_ref, Candidate, TapSnapshot};
 pub use store::{IssuerKeys, PassSummary, Store, StoreOptions};
-/// The database engine, re-exported for [`Store::open_with_backend`].
-pub use redb;

@@ -89,6 +89,7 @@ impl From<PassObjectV1> for PassObjectRecord {
             smart_tap_disabled: false,
             last_push: None,
             display: v.display,
+            model: None,
         }
     }
 }
@@ -221,6 +222,7 @@ pub(crate) mod v1_fixture {
                 redemption_issuers: vec![issuer],
                 display: Some("{\"programName\":\"Demo\"}".into()),
                 objects: vec![format!("{issuer}.member-1"), format!("{issuer}.member-2")],
+                model: None,
             };
             put(&mut t, &crypto, 1, &c).unwrap();
             let mut objs = txn.open_table(PASS_OBJECTS_T).unwrap();

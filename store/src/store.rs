@@ -16,8 +16,8 @@ use crate::codec::{all, delete, get, put, Crypto};
 use crate::error::{Result, StoreError};
 use crate::keys::RootKey;
 use crate::records::{
-    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord,
-    PushRecord, SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
+    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord, PushRecord,
+    SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
 };
 use crate::schema::{self, reseal_all, verify_check, write_header, CURRENT_SCHEMA, OLDEST_SCHEMA};
 use crate::snapshot::{load_candidates, object_ref, TapSnapshot};
@@ -70,7 +70,7 @@ pub struct Store {
     writer: Mutex<()>,
     pub(crate) pending_pushes: Mutex<Vec<(Option<CollectorId>, PushData, Timestamp)>>,
     pub(crate) pending_events: Mutex<Vec<EventRecord>>,
-    options: StoreOptions,
+    pub(crate) options: StoreOptions,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,7 +90,11 @@ impl Store {
     }
 
     /// Opens (or creates) the store at `path`.
-    pub fn open_with(path: impl AsRef<Path>, root: &RootKey, options: StoreOptions) -> Result<Self> {
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        root: &RootKey,
+        options: StoreOptions,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if let Ok(meta) = std::fs::metadata(path) {
             if meta.permissions().readonly() {
@@ -136,7 +140,9 @@ impl Store {
                 verify_check(&crypto, found, &check)?;
                 if found < CURRENT_SCHEMA {
                     let n = reseal_all(&txn, &crypto, found, &crypto)?;
-                    log::info!("store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)");
+                    log::info!(
+                        "store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)"
+                    );
                 }
             }
         }
@@ -190,7 +196,10 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction; commits and swaps the snapshot if it succeeds.
-    fn write<T>(&self, f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>,
+    ) -> Result<T> {
         let _w = lock(&self.writer);
         let crypto = self.crypto();
         let txn = self.db.begin_write()?;
@@ -204,7 +213,11 @@ impl Store {
 
     /// Imports a class with its objects in one transaction (upsert), updating the selection
     /// index. Objects not listed are kept.
-    pub fn import_class(&self, class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+    pub fn import_class(
+        &self,
+        class: &PassClassRecord,
+        objects: &[PassObjectRecord],
+    ) -> Result<()> {
         validate_import(class, objects)?;
         self.write(|txn, crypto| {
             import_in(txn, crypto, class, objects)?;
@@ -247,7 +260,9 @@ impl Store {
                 put(&mut classes, crypto, CURRENT_SCHEMA, &class)?;
                 let mut index = txn.open_table(SELECTION_INDEX_T)?;
                 for issuer in &class.redemption_issuers {
-                    index_update(&mut index, crypto, *issuer, |ids| ids.retain(|o| o != object_id))?;
+                    index_update(&mut index, crypto, *issuer, |ids| {
+                        ids.retain(|o| o != object_id)
+                    })?;
                 }
             }
             let e = event("remove", None, Some(object_id.to_string()), String::new());
@@ -263,6 +278,9 @@ impl Store {
                 get::<PassObjectRecord>(&objects, crypto, CURRENT_SCHEMA, object_id.as_bytes())?
                     .ok_or_else(|| StoreError::NotFound("pass".into()))?;
             obj.smart_tap_disabled = disabled;
+            if let Some(m) = obj.model.as_mut() {
+                m.user_smart_tap_disabled = disabled;
+            }
             put(&mut objects, crypto, CURRENT_SCHEMA, &obj)
         })
     }
@@ -303,8 +321,9 @@ impl Store {
         let classes = txn.open_table(PASS_CLASSES_T)?;
         let mut out = Vec::with_capacity(objects.len());
         for o in objects {
-            let c = get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
-                .ok_or(StoreError::Integrity {
+            let c =
+                get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
+                    .ok_or(StoreError::Integrity {
                     table: PASS_CLASSES,
                     reason: "object without its class",
                 })?;
@@ -333,52 +352,9 @@ impl Store {
     /// keys replace the stored ones (a collector claimed by another issuer moves). Every
     /// key is checked to be a P-256 point first; one bad key rejects the whole bundle.
     pub fn apply_key_bundle(&self, issuers: &[IssuerKeys]) -> Result<()> {
-        for i in issuers {
-            for k in &i.keys {
-                if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
-                    return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
-                }
-                if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
-                    return Err(StoreError::Invalid("key is not a P-256 point".into()));
-                }
-            }
-        }
+        validate_keys(issuers)?;
         self.write(|txn, crypto| {
-            let mut itab = txn.open_table(ISSUERS_T)?;
-            let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
-            let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
-            let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
-            let claimed: BTreeSet<u32> =
-                issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
-            for mut old in existing {
-                let drop_key = |c: u32| listed.contains(&old.issuer_id) || claimed.contains(&c);
-                let (gone, kept): (Vec<_>, Vec<_>) = old.keys.iter().partition(|(c, _)| drop_key(*c));
-                if gone.is_empty() && !old.collectors.iter().any(|c| claimed.contains(c)) {
-                    continue;
-                }
-                for (c, v) in gone {
-                    let raw = crate::records::collector_key_raw(CollectorId(c), v);
-                    delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
-                }
-                if !listed.contains(&old.issuer_id) {
-                    old.keys = kept;
-                    old.collectors.retain(|c| !claimed.contains(c));
-                    put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
-                }
-            }
-            for i in issuers {
-                for k in &i.keys {
-                    put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
-                }
-                let rec = IssuerRecord {
-                    issuer_id: i.issuer_id,
-                    name: i.name.clone(),
-                    collectors: i.collectors.clone(),
-                    keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
-                };
-                put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
-            }
-            drop((itab, ktab));
+            apply_keys_in(txn, crypto, issuers, false)?;
             let detail = format!("{} issuers", issuers.len());
             append_event(txn, crypto, self.options.event_cap, event("sync", None, None, detail))
                 .map(drop)
@@ -415,7 +391,8 @@ impl Store {
             return Ok(0);
         }
         self.write(|txn, crypto| {
-            let issuers: Vec<IssuerRecord> = all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
+            let issuers: Vec<IssuerRecord> =
+                all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
             let Some(issuer) = issuers.iter().find(|i| i.collectors.contains(&collector.0)) else {
                 return Ok(0);
             };
@@ -433,7 +410,9 @@ impl Store {
             let candidates = load_candidates(&objects, &classes, crypto, &ids);
             let mut applied = 0;
             for update in &push.services {
-                let Some(c) = candidates.iter().find(|c| object_ref(&c.object.object_id) == update.object_ref)
+                let Some(c) = candidates
+                    .iter()
+                    .find(|c| object_ref(&c.object.object_id) == update.object_ref)
                 else {
                     continue;
                 };
@@ -538,7 +517,9 @@ impl Store {
     /// Sets a named setting.
     pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
         let rec = SettingRecord { name: name.into(), value: value.into() };
-        self.write(|txn, crypto| put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec))
+        self.write(|txn, crypto| {
+            put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
+        })
     }
 
     /// Reads a named setting.
@@ -623,12 +604,19 @@ impl Store {
         let txn = self.db.begin_read()?;
         let mut n = 0;
         n += all::<IssuerRecord>(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+        n +=
+            all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+                .len();
+        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
-        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<SelectionIndexRecord>(&txn.open_table(SELECTION_INDEX_T)?, &crypto, CURRENT_SCHEMA)?
+        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
+        n += all::<SelectionIndexRecord>(
+            &txn.open_table(SELECTION_INDEX_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         n += all::<TokenRecord>(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         n += all::<SettingRecord>(&txn.open_table(SETTINGS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         let events = txn.open_table(EVENTS_T)?;
@@ -639,6 +627,67 @@ impl Store {
         }
         Ok(n as u64)
     }
+}
+
+pub(crate) fn validate_keys(issuers: &[IssuerKeys]) -> Result<()> {
+    for i in issuers {
+        for k in &i.keys {
+            if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
+                return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
+            }
+            if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
+                return Err(StoreError::Invalid("key is not a P-256 point".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the keys of the listed issuers, replacing theirs. A collector claimed by a
+/// listed issuer leaves any other issuer. With `replace_all`, issuers not listed lose all
+/// their collectors and keys (a full key ring replacement).
+pub(crate) fn apply_keys_in(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    issuers: &[IssuerKeys],
+    replace_all: bool,
+) -> Result<()> {
+    let mut itab = txn.open_table(ISSUERS_T)?;
+    let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
+    let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
+    let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
+    let claimed: BTreeSet<u32> =
+        issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
+    for mut old in existing {
+        let cleared = replace_all || listed.contains(&old.issuer_id);
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            old.keys.iter().partition(|(c, _)| cleared || claimed.contains(c));
+        if gone.is_empty() && !old.collectors.iter().any(|c| cleared || claimed.contains(c)) {
+            continue;
+        }
+        for (c, v) in gone {
+            let raw = crate::records::collector_key_raw(CollectorId(c), v);
+            delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
+        }
+        if !listed.contains(&old.issuer_id) {
+            old.keys = kept;
+            old.collectors.retain(|c| !cleared && !claimed.contains(c));
+            put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
+        }
+    }
+    for i in issuers {
+        for k in &i.keys {
+            put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
+        }
+        let rec = IssuerRecord {
+            issuer_id: i.issuer_id,
+            name: i.name.clone(),
+            collectors: i.collectors.clone(),
+            keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
+        };
+        put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
+    }
+    Ok(())
 }
 
 /// Creates a new store at `path` so that a crash never leaves a half-initialised file
@@ -696,7 +745,7 @@ fn read_schema(txn: &WriteTransaction) -> Result<Option<u32>> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("schema version malformed".into()))?;
     let found = u32::from_be_bytes(bytes);
-    if found > CURRENT_SCHEMA || found < OLDEST_SCHEMA {
+    if !(OLDEST_SCHEMA..=CURRENT_SCHEMA).contains(&found) {
         return Err(StoreError::Schema { found, expected: CURRENT_SCHEMA });
     }
     Ok(Some(found))
@@ -710,7 +759,7 @@ fn meta_bytes(txn: &WriteTransaction, key: &str) -> Result<Vec<u8>> {
     Ok(v.value().to_vec())
 }
 
-fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+pub(crate) fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
     if class.class_id.is_empty() {
         return Err(StoreError::Invalid("empty class id".into()));
     }
@@ -729,7 +778,7 @@ fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Res
     Ok(())
 }
 
-fn import_in(
+pub(crate) fn import_in(
     txn: &WriteTransaction,
     crypto: &Crypto,
     class: &PassClassRecord,
@@ -741,9 +790,13 @@ fn import_in(
     let old = get::<PassClassRecord>(&ctab, crypto, CURRENT_SCHEMA, class.class_id.as_bytes())?;
     let mut ids: Vec<String> = old.as_ref().map(|c| c.objects.clone()).unwrap_or_default();
     for o in objects {
-        if let Some(prev) = get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())? {
+        if let Some(prev) =
+            get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())?
+        {
             if prev.class_id != class.class_id {
-                return Err(StoreError::Invalid("object already stored under another class".into()));
+                return Err(StoreError::Invalid(
+                    "object already stored under another class".into(),
+                ));
             }
         }
         if !ids.contains(&o.object_id) {
@@ -811,14 +864,19 @@ pub(crate) fn event(
 }
 
 /// Appends `e` at the next sequence number and drops the oldest beyond `cap`.
-fn append_event(txn: &WriteTransaction, crypto: &Crypto, cap: u64, mut e: EventRecord) -> Result<u64> {
+pub(crate) fn append_event(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    cap: u64,
+    mut e: EventRecord,
+) -> Result<u64> {
     let mut meta = txn.open_table(META_T)?;
     let next = match meta.get(META_NEXT_EVENT)? {
         Some(v) => {
-            let b: [u8; 8] = v
-                .value()
-                .try_into()
-                .map_err(|_| StoreError::Integrity { table: META, reason: "event counter malformed" })?;
+            let b: [u8; 8] = v.value().try_into().map_err(|_| StoreError::Integrity {
+                table: META,
+                reason: "event counter malformed",
+            })?;
             u64::from_be_bytes(b)
         }
         None => 0,
