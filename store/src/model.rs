@@ -6,7 +6,12 @@
 use std::collections::BTreeMap;
 
 use hce_wallet_core::key_bundle::VerifiedBundle;
-use hce_wallet_core::pass::{ImportBatch, PassClass, PassObject, PassState};
+use hce_wallet_core::pass::{
+    ClassDisplay, DateTimeBound, ImportBatch, Issuer, ObjectDisplay, PassClass, PassObject,
+    PassState, RedemptionValue, ValidTimeInterval,
+};
+use hce_wallet_core::ports::CollectorId;
+use hce_wallet_core::selection::EngineSnapshot;
 use hce_wallet_core::time::Timestamp;
 use p256::elliptic_curve::sec1::ToSec1Point;
 
@@ -46,8 +51,8 @@ impl PassObjectRecord {
     /// The store record of a core object (the model is kept whole; validity bounds that are
     /// absolute instants are copied, local wall-clock ones are left to the core's rules).
     pub fn from_model(o: &PassObject) -> Self {
-        let instant = |b: Option<hce_wallet_core::pass::DateTimeBound>| match b {
-            Some(hce_wallet_core::pass::DateTimeBound::Instant { utc_ms }) => Some(utc_ms),
+        let instant = |b: Option<DateTimeBound>| match b {
+            Some(DateTimeBound::Instant { utc_ms }) => Some(utc_ms),
             _ => None,
         };
         PassObjectRecord {
@@ -73,6 +78,60 @@ impl PassObjectRecord {
     }
 }
 
+impl PassClassRecord {
+    /// The core model of this class: the stored one, or one built from the record.
+    pub fn to_model(&self) -> PassClass {
+        let mut m = self.model.clone().unwrap_or_else(|| PassClass {
+            id: self.class_id.clone(),
+            issuer_id: self.issuer_id,
+            pass_type: self.pass_type,
+            enable_smart_tap: self.smart_tap_enabled,
+            redemption_issuers: self.redemption_issuers.clone(),
+            display: ClassDisplay::default(),
+        });
+        m.enable_smart_tap = self.smart_tap_enabled;
+        m.redemption_issuers = self.redemption_issuers.clone();
+        m
+    }
+}
+
+impl PassObjectRecord {
+    /// The core model of this object (`pass_type` comes from its class): the stored one
+    /// with the store's mutable fields applied, or one built from the record.
+    pub fn to_model(&self, class: &PassClassRecord) -> PassObject {
+        let mut m = self.model.clone().unwrap_or_else(|| PassObject {
+            id: self.object_id.clone(),
+            class_id: self.class_id.clone(),
+            pass_type: class.pass_type,
+            state: PassState::Active,
+            valid_time_interval: ValidTimeInterval {
+                start: self.valid_from.map(|t| DateTimeBound::Instant { utc_ms: t }),
+                // The record's end is inclusive, the model's exclusive.
+                end: self
+                    .valid_until
+                    .map(|t| DateTimeBound::Instant { utc_ms: t.saturating_add(1) }),
+            },
+            smart_tap_redemption_value: self
+                .redemption_value
+                .as_ref()
+                .and_then(|v| RedemptionValue::new(v.0.clone()).ok()),
+            barcode: None,
+            balance: None,
+            user_smart_tap_disabled: false,
+            display: ObjectDisplay::default(),
+            last_terminal_update: None,
+        });
+        m.state = match self.state {
+            ObjectState::Active => PassState::Active,
+            ObjectState::Completed => PassState::Completed,
+            ObjectState::Expired => PassState::Expired,
+            ObjectState::Inactive => PassState::Inactive,
+        };
+        m.user_smart_tap_disabled = self.smart_tap_disabled;
+        m
+    }
+}
+
 /// What applying a verified bundle did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BundleOutcome {
@@ -83,6 +142,31 @@ pub enum BundleOutcome {
 }
 
 impl Store {
+    /// Everything the core's `SelectionEngine` holds, for
+    /// `SelectionEngine::from_snapshot` (hosts that want its UI-context, chooser-memory and
+    /// lock policies on top of the store). Admin path: reads every pass.
+    pub fn engine_snapshot(&self) -> Result<EngineSnapshot> {
+        let issuers = self
+            .issuers()?
+            .into_iter()
+            .map(|i| Issuer {
+                id: i.issuer_id,
+                name: i.name,
+                collector_ids: i.collectors.into_iter().map(CollectorId).collect(),
+            })
+            .collect();
+        let (classes, objects) = self.all_passes()?;
+        let objects = objects
+            .iter()
+            .filter_map(|o| {
+                let class = classes.iter().find(|c| c.class_id == o.class_id)?;
+                Some(o.to_model(class))
+            })
+            .collect();
+        let classes = classes.iter().map(PassClassRecord::to_model).collect();
+        Ok(EngineSnapshot { issuers, classes, objects })
+    }
+
     /// Imports a core [`ImportBatch`] (e.g. from `hce_wallet_core::pass::import_json`) in one
     /// transaction: classes with their objects; objects whose class is not in the batch
     /// join the stored class. Returns the number of objects written.

@@ -340,6 +340,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Every class and every object record (admin path).
+    pub fn all_passes(&self) -> Result<(Vec<PassClassRecord>, Vec<PassObjectRecord>)> {
+        let crypto = self.crypto();
+        let txn = self.db.begin_read()?;
+        let classes = all(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?;
+        let objects = all(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?;
+        Ok((classes, objects))
+    }
+
     /// Number of stored pass objects (no decryption).
     pub fn pass_count(&self) -> Result<u64> {
         let txn = self.db.begin_read()?;

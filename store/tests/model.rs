@@ -81,6 +81,19 @@ fn imported_json_round_trips_and_decisions_match_the_engine() {
             }
         }
     }
+    // An engine rebuilt from the store's snapshot decides like the store.
+    let rebuilt =
+        SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
+            .unwrap();
+    assert_eq!(rebuilt.object_count(), engine.object_count());
+    for (_, collector) in WORLD {
+        let req = SelectionRequest {
+            collector: CollectorId(collector),
+            service_types: vec![0],
+            now: NOW,
+        };
+        assert_eq!(rebuilt.decide(&req), engine.decide(&req));
+    }
     println!("model: {fixtures} fixtures imported, {compared} decisions equal to the engine's");
 }
 
@@ -139,4 +152,28 @@ fn verified_bundles_replace_the_ring_with_rollback_protection() {
     let late = Timestamp(NOW.0 + 86_400_000);
     assert!(store.apply_verified_bundle(&v(4, vec![]), late).is_err());
     assert!(store.collector_key(CollectorId(100), 2, NOW).is_some());
+}
+
+#[test]
+fn records_without_a_model_convert_for_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("r.redb"), &common::key(1)).unwrap();
+    store
+        .apply_key_bundle(&[common::issuer_keys(common::ISSUER, common::COLLECTOR, &[1], 1)])
+        .unwrap();
+    let (c, mut o) = common::batch(0, 3, common::ISSUER);
+    o[0].valid_until = Some(NOW.0);
+    o[1].state = hce_wallet_store::ObjectState::Expired;
+    store.import_class(&c, &o).unwrap();
+    let engine =
+        SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
+            .unwrap();
+    for now in [Timestamp(NOW.0 - 1), NOW, Timestamp(NOW.0 + 1)] {
+        let req = SelectionRequest {
+            collector: CollectorId(common::COLLECTOR),
+            service_types: vec![0],
+            now,
+        };
+        assert_eq!(store.prepare_tap().select(&req), engine.decide(&req), "{now:?}");
+    }
 }
