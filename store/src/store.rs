@@ -121,11 +121,56 @@ impl Store {
 
     fn init(db: Database, root: &RootKey, options: StoreOptions) -> Result<Self> {
         let crypto = Arc::new(Crypto::from_root(root)?);
+        if !Self::verify_current(&db, &crypto)? {
+            Self::prepare(&db, &crypto)?;
+        }
+        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
+        Ok(Store {
+            db,
+            crypto: RwLock::new(crypto),
+            snapshot: RwLock::new(snapshot),
+            writer: Mutex::new(()),
+            pending_pushes: Mutex::new(Vec::new()),
+            pending_events: Mutex::new(Vec::new()),
+            options,
+        })
+    }
+
+    /// The common open: a read transaction finds a current-schema header for this key
+    /// (`true`), so no write (and no fsync) is needed. `false`: new or older store.
+    fn verify_current(db: &Database, crypto: &Crypto) -> Result<bool> {
+        let txn = db.begin_read()?;
+        let meta = match txn.open_table(META_T) {
+            Ok(m) => m,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let field =
+            |k: &str| -> Result<Option<Vec<u8>>> { Ok(meta.get(k)?.map(|v| v.value().to_vec())) };
+        let (Some(format), Some(schema)) = (field(META_FORMAT)?, field(META_SCHEMA)?) else {
+            return Ok(false);
+        };
+        if format != FORMAT_MARKER || schema != CURRENT_SCHEMA.to_be_bytes() {
+            return Ok(false);
+        }
+        let key_id = field(META_KEY_ID)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        if !crypto.key_id_matches(&key_id) {
+            return Err(StoreError::WrongKey);
+        }
+        let check = field(META_CHECK)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        verify_check(crypto, CURRENT_SCHEMA, &check)?;
+        Ok(true)
+    }
+
+    /// Creates the header of a new store or migrates an older one, in one transaction.
+    fn prepare(db: &Database, crypto: &Crypto) -> Result<()> {
         let txn = db.begin_write()?;
         let schema = read_schema(&txn)?;
         match schema {
             None => {
-                write_header(&txn, &crypto, CURRENT_SCHEMA)?;
+                write_header(&txn, crypto, CURRENT_SCHEMA)?;
                 for def in BLIND_TABLES {
                     txn.open_table(def)?;
                 }
@@ -137,9 +182,9 @@ impl Store {
                     return Err(StoreError::WrongKey);
                 }
                 let check = meta_bytes(&txn, META_CHECK)?;
-                verify_check(&crypto, found, &check)?;
+                verify_check(crypto, found, &check)?;
                 if found < CURRENT_SCHEMA {
-                    let n = reseal_all(&txn, &crypto, found, &crypto)?;
+                    let n = reseal_all(&txn, crypto, found, crypto)?;
                     log::info!(
                         "store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)"
                     );
@@ -147,16 +192,7 @@ impl Store {
             }
         }
         txn.commit()?;
-        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
-        Ok(Store {
-            db,
-            crypto: RwLock::new(crypto),
-            snapshot: RwLock::new(snapshot),
-            writer: Mutex::new(()),
-            pending_pushes: Mutex::new(Vec::new()),
-            pending_events: Mutex::new(Vec::new()),
-            options,
-        })
+        Ok(())
     }
 
     fn crypto(&self) -> Arc<Crypto> {
