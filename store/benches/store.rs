@@ -140,7 +140,7 @@ fn main() {
     let (_, p1k) = &paths[1];
     let store = Store::open(p1k, &root()).unwrap();
     c.bench_function("read_one", |b| {
-        b.iter(|| black_box(store.pass("150.class500.obj3").unwrap().unwrap()))
+        b.iter(|| black_box(store.pass("105.class50.obj3").unwrap().unwrap()))
     });
     let mut i = 0u64;
     c.bench_function("write_one", |b| {
