@@ -46,6 +46,14 @@ impl Candidate {
     /// Rules 2–5 of spec §12.2 for `issuer` (the collector's issuer) at `now`.
     pub fn redeemable(&self, issuer: IssuerId, now: Timestamp) -> bool {
         let o = &self.object;
+        if let (Some(cm), Some(om)) = (&self.class.model, &o.model) {
+            // The core's rules are the reference when the full model is stored. Local
+            // wall-clock bounds are read as UTC (the store holds no user time zone).
+            let probe = SelectionRequest { collector: CollectorId(0), service_types: vec![], now };
+            return self.class.redemption_issuers.contains(&issuer)
+                && !o.smart_tap_disabled
+                && hce_wallet_core::selection::rules::check_standing(cm, om, &probe, 0).is_ok();
+        }
         self.class.smart_tap_enabled
             && self.class.redemption_issuers.contains(&issuer)
             && o.redemption_value.as_ref().is_some_and(|v| !v.expose().is_empty())

@@ -70,7 +70,7 @@ pub struct Store {
     writer: Mutex<()>,
     pub(crate) pending_pushes: Mutex<Vec<(Option<CollectorId>, PushData, Timestamp)>>,
     pub(crate) pending_events: Mutex<Vec<EventRecord>>,
-    options: StoreOptions,
+    pub(crate) options: StoreOptions,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,11 +121,56 @@ impl Store {
 
     fn init(db: Database, root: &RootKey, options: StoreOptions) -> Result<Self> {
         let crypto = Arc::new(Crypto::from_root(root)?);
+        if !Self::verify_current(&db, &crypto)? {
+            Self::prepare(&db, &crypto)?;
+        }
+        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
+        Ok(Store {
+            db,
+            crypto: RwLock::new(crypto),
+            snapshot: RwLock::new(snapshot),
+            writer: Mutex::new(()),
+            pending_pushes: Mutex::new(Vec::new()),
+            pending_events: Mutex::new(Vec::new()),
+            options,
+        })
+    }
+
+    /// The common open: a read transaction finds a current-schema header for this key
+    /// (`true`), so no write (and no fsync) is needed. `false`: new or older store.
+    fn verify_current(db: &Database, crypto: &Crypto) -> Result<bool> {
+        let txn = db.begin_read()?;
+        let meta = match txn.open_table(META_T) {
+            Ok(m) => m,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let field =
+            |k: &str| -> Result<Option<Vec<u8>>> { Ok(meta.get(k)?.map(|v| v.value().to_vec())) };
+        let (Some(format), Some(schema)) = (field(META_FORMAT)?, field(META_SCHEMA)?) else {
+            return Ok(false);
+        };
+        if format != FORMAT_MARKER || schema != CURRENT_SCHEMA.to_be_bytes() {
+            return Ok(false);
+        }
+        let key_id = field(META_KEY_ID)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        if !crypto.key_id_matches(&key_id) {
+            return Err(StoreError::WrongKey);
+        }
+        let check = field(META_CHECK)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        verify_check(crypto, CURRENT_SCHEMA, &check)?;
+        Ok(true)
+    }
+
+    /// Creates the header of a new store or migrates an older one, in one transaction.
+    fn prepare(db: &Database, crypto: &Crypto) -> Result<()> {
         let txn = db.begin_write()?;
         let schema = read_schema(&txn)?;
         match schema {
             None => {
-                write_header(&txn, &crypto, CURRENT_SCHEMA)?;
+                write_header(&txn, crypto, CURRENT_SCHEMA)?;
                 for def in BLIND_TABLES {
                     txn.open_table(def)?;
                 }
@@ -137,9 +182,9 @@ impl Store {
                     return Err(StoreError::WrongKey);
                 }
                 let check = meta_bytes(&txn, META_CHECK)?;
-                verify_check(&crypto, found, &check)?;
+                verify_check(crypto, found, &check)?;
                 if found < CURRENT_SCHEMA {
-                    let n = reseal_all(&txn, &crypto, found, &crypto)?;
+                    let n = reseal_all(&txn, crypto, found, crypto)?;
                     log::info!(
                         "store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)"
                     );
@@ -147,16 +192,7 @@ impl Store {
             }
         }
         txn.commit()?;
-        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
-        Ok(Store {
-            db,
-            crypto: RwLock::new(crypto),
-            snapshot: RwLock::new(snapshot),
-            writer: Mutex::new(()),
-            pending_pushes: Mutex::new(Vec::new()),
-            pending_events: Mutex::new(Vec::new()),
-            options,
-        })
+        Ok(())
     }
 
     fn crypto(&self) -> Arc<Crypto> {
@@ -196,7 +232,10 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction; commits and swaps the snapshot if it succeeds.
-    fn write<T>(&self, f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>,
+    ) -> Result<T> {
         let _w = lock(&self.writer);
         let crypto = self.crypto();
         let txn = self.db.begin_write()?;
@@ -275,6 +314,9 @@ impl Store {
                 get::<PassObjectRecord>(&objects, crypto, CURRENT_SCHEMA, object_id.as_bytes())?
                     .ok_or_else(|| StoreError::NotFound("pass".into()))?;
             obj.smart_tap_disabled = disabled;
+            if let Some(m) = obj.model.as_mut() {
+                m.user_smart_tap_disabled = disabled;
+            }
             put(&mut objects, crypto, CURRENT_SCHEMA, &obj)
         })
     }
@@ -334,6 +376,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Every class and every object record (admin path).
+    pub fn all_passes(&self) -> Result<(Vec<PassClassRecord>, Vec<PassObjectRecord>)> {
+        let crypto = self.crypto();
+        let txn = self.db.begin_read()?;
+        let classes = all(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?;
+        let objects = all(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?;
+        Ok((classes, objects))
+    }
+
     /// Number of stored pass objects (no decryption).
     pub fn pass_count(&self) -> Result<u64> {
         let txn = self.db.begin_read()?;
@@ -346,53 +397,9 @@ impl Store {
     /// keys replace the stored ones (a collector claimed by another issuer moves). Every
     /// key is checked to be a P-256 point first; one bad key rejects the whole bundle.
     pub fn apply_key_bundle(&self, issuers: &[IssuerKeys]) -> Result<()> {
-        for i in issuers {
-            for k in &i.keys {
-                if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
-                    return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
-                }
-                if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
-                    return Err(StoreError::Invalid("key is not a P-256 point".into()));
-                }
-            }
-        }
+        validate_keys(issuers)?;
         self.write(|txn, crypto| {
-            let mut itab = txn.open_table(ISSUERS_T)?;
-            let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
-            let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
-            let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
-            let claimed: BTreeSet<u32> =
-                issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
-            for mut old in existing {
-                let drop_key = |c: u32| listed.contains(&old.issuer_id) || claimed.contains(&c);
-                let (gone, kept): (Vec<_>, Vec<_>) =
-                    old.keys.iter().partition(|(c, _)| drop_key(*c));
-                if gone.is_empty() && !old.collectors.iter().any(|c| claimed.contains(c)) {
-                    continue;
-                }
-                for (c, v) in gone {
-                    let raw = crate::records::collector_key_raw(CollectorId(c), v);
-                    delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
-                }
-                if !listed.contains(&old.issuer_id) {
-                    old.keys = kept;
-                    old.collectors.retain(|c| !claimed.contains(c));
-                    put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
-                }
-            }
-            for i in issuers {
-                for k in &i.keys {
-                    put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
-                }
-                let rec = IssuerRecord {
-                    issuer_id: i.issuer_id,
-                    name: i.name.clone(),
-                    collectors: i.collectors.clone(),
-                    keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
-                };
-                put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
-            }
-            drop((itab, ktab));
+            apply_keys_in(txn, crypto, issuers, false)?;
             let detail = format!("{} issuers", issuers.len());
             append_event(txn, crypto, self.options.event_cap, event("sync", None, None, detail))
                 .map(drop)
@@ -667,6 +674,67 @@ impl Store {
     }
 }
 
+pub(crate) fn validate_keys(issuers: &[IssuerKeys]) -> Result<()> {
+    for i in issuers {
+        for k in &i.keys {
+            if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
+                return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
+            }
+            if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
+                return Err(StoreError::Invalid("key is not a P-256 point".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the keys of the listed issuers, replacing theirs. A collector claimed by a
+/// listed issuer leaves any other issuer. With `replace_all`, issuers not listed lose all
+/// their collectors and keys (a full key ring replacement).
+pub(crate) fn apply_keys_in(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    issuers: &[IssuerKeys],
+    replace_all: bool,
+) -> Result<()> {
+    let mut itab = txn.open_table(ISSUERS_T)?;
+    let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
+    let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
+    let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
+    let claimed: BTreeSet<u32> =
+        issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
+    for mut old in existing {
+        let cleared = replace_all || listed.contains(&old.issuer_id);
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            old.keys.iter().partition(|(c, _)| cleared || claimed.contains(c));
+        if gone.is_empty() && !old.collectors.iter().any(|c| cleared || claimed.contains(c)) {
+            continue;
+        }
+        for (c, v) in gone {
+            let raw = crate::records::collector_key_raw(CollectorId(c), v);
+            delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
+        }
+        if !listed.contains(&old.issuer_id) {
+            old.keys = kept;
+            old.collectors.retain(|c| !cleared && !claimed.contains(c));
+            put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
+        }
+    }
+    for i in issuers {
+        for k in &i.keys {
+            put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
+        }
+        let rec = IssuerRecord {
+            issuer_id: i.issuer_id,
+            name: i.name.clone(),
+            collectors: i.collectors.clone(),
+            keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
+        };
+        put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
+    }
+    Ok(())
+}
+
 /// Creates a new store at `path` so that a crash never leaves a half-initialised file
 /// there: initialise a sibling temporary file (redb header + store header, both committed
 /// durably), then rename it into place and sync the directory.
@@ -722,7 +790,7 @@ fn read_schema(txn: &WriteTransaction) -> Result<Option<u32>> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("schema version malformed".into()))?;
     let found = u32::from_be_bytes(bytes);
-    if found > CURRENT_SCHEMA || found < OLDEST_SCHEMA {
+    if !(OLDEST_SCHEMA..=CURRENT_SCHEMA).contains(&found) {
         return Err(StoreError::Schema { found, expected: CURRENT_SCHEMA });
     }
     Ok(Some(found))
@@ -736,7 +804,7 @@ fn meta_bytes(txn: &WriteTransaction, key: &str) -> Result<Vec<u8>> {
     Ok(v.value().to_vec())
 }
 
-fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+pub(crate) fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
     if class.class_id.is_empty() {
         return Err(StoreError::Invalid("empty class id".into()));
     }
@@ -755,7 +823,7 @@ fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Res
     Ok(())
 }
 
-fn import_in(
+pub(crate) fn import_in(
     txn: &WriteTransaction,
     crypto: &Crypto,
     class: &PassClassRecord,
@@ -841,7 +909,7 @@ pub(crate) fn event(
 }
 
 /// Appends `e` at the next sequence number and drops the oldest beyond `cap`.
-fn append_event(
+pub(crate) fn append_event(
     txn: &WriteTransaction,
     crypto: &Crypto,
     cap: u64,
