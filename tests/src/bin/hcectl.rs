@@ -1,0 +1,35 @@
+//! `hcectl`: the desktop front door of hce-wallet.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use hce_wallet_harness::cli;
+
+#[derive(Parser, Debug)]
+#[command(name = "hcectl", version, about = "hce-wallet desktop tool")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Issuer key bundles: sign, show, sync.
+    Keys(cli::keys::KeysArgs),
+}
+
+fn main() -> ExitCode {
+    env_logger::init();
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match &cli.command {
+        Command::Keys(args) => cli::keys::run(args, &mut stdout),
+    };
+    match result {
+        Ok(status) => ExitCode::from(status),
+        Err(e) => {
+            eprintln!("hcectl: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! `hcectl` subcommands, one module each.
+
+pub mod keys;
