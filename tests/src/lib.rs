@@ -1,5 +1,8 @@
 //! Desktop harness library: shared by `hcectl` and the end-to-end tests.
 
+pub mod card;
 pub mod cli;
+pub mod demo;
 pub mod http;
 pub mod nginx;
+pub mod terminal;

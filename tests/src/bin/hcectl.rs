@@ -16,14 +16,18 @@ struct Cli {
 enum Command {
     /// Issuer key bundles: sign, show, sync.
     Keys(cli::keys::KeysArgs),
+    /// Run one Smart Tap read with the reference terminal and print the annotated transcript.
+    Tap(cli::tap::TapArgs),
 }
 
 fn main() -> ExitCode {
     env_logger::init();
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    let result = match &cli.command {
-        Command::Keys(args) => cli::keys::run(args, &mut stdout),
+    // Each subcommand has its own error type; only the message crosses to the user.
+    let result: Result<u8, String> = match &cli.command {
+        Command::Keys(args) => cli::keys::run(args, &mut stdout).map_err(|e| e.to_string()),
+        Command::Tap(args) => cli::tap::run(args, &mut stdout).map_err(|e| e.to_string()),
     };
     match result {
         Ok(status) => ExitCode::from(status),

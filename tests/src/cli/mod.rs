@@ -1,3 +1,4 @@
 //! `hcectl` subcommands, one module each.
 
 pub mod keys;
+pub mod tap;
