@@ -2,6 +2,10 @@
 //! bundles; the core's sync engine fetches them through the desktop `ureq` transport and
 //! applies them to a key ring. Every case asserts what the ring holds afterwards.
 //!
+//! Each case also taps: the reference terminal (the collector's private key) against the
+//! Smart Tap applet whose key ring is the synced one. A tap reads the pass when the ring
+//! holds the terminal's (collector, version) key and ends with `9500` when it does not.
+//!
 //! Time is injected: bundles and key windows are built around a fixed `NOW`, and backoff
 //! is followed by advancing that clock, not by sleeping. Only the slow-body and
 //! truncation cases take real time (about a second each).
@@ -9,23 +13,33 @@
 //! Needs the Debian `nginx` binary (`make deps`); set `HCE_SKIP_NGINX=1` to skip.
 
 use std::fs::OpenOptions;
+use std::sync::Arc;
 use std::time::Duration;
 
+use hce_wallet_core::events::{AuthFailure, WalletEvent};
 use hce_wallet_core::key_bundle::{
     sign, BundleError, CollectorEntry, IssuerEntry, KeyBundle, KeyEntry, PinnedRoots,
 };
 use hce_wallet_core::key_ring::{ApplyError, SharedKeyRing};
-use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, RandomSource};
+use hce_wallet_core::ports::{
+    CollectorId, EventLog, FixedClock, IssuerKeyRing, OsRandom, PassSource, PassType, RandomSource,
+    Selection, SelectionRequest, SmartTapPass,
+};
+use hce_wallet_core::router::Router;
+use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::sync::{
     HttpTransport, Poll, SyncConfig, SyncEngine, SyncError, SyncOutcome, SyncState, TransportError,
     Trigger,
 };
 use hce_wallet_core::time::Timestamp;
+use hce_wallet_harness::card::RouterCard;
 use hce_wallet_harness::http::UreqTransport;
 use hce_wallet_harness::nginx::{self, Nginx};
+use hce_wallet_harness::terminal::{TapResult, Terminal, TerminalConfig};
 use p256::ecdsa::SigningKey;
 use p256::PublicKey;
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 const NOW_SECS: i64 = 1_800_000_000;
 const DAY: i64 = 86_400;
@@ -77,6 +91,69 @@ fn signed(b: &KeyBundle) -> Vec<u8> {
     sign(b, &signing_key(ROOT)).unwrap()
 }
 
+/// The one pass the test wallet holds; every collector may redeem it (selection is not
+/// what these tests are about).
+struct OnePass;
+impl PassSource for OnePass {
+    fn could_redeem(&self, _collector: CollectorId, _now: Timestamp) -> bool {
+        true
+    }
+    fn select(&self, _request: &SelectionRequest) -> Selection {
+        Selection::Send(SmartTapPass {
+            object_id: format!("{ISSUER}.sync-test"),
+            issuer_id: ISSUER,
+            pass_type: PassType::Loyalty,
+            redemption_value: Zeroizing::new("2018".to_owned()),
+        })
+    }
+}
+
+/// How a tap ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Tap {
+    /// Authenticated and read the pass's redemption value.
+    Read(String),
+    /// The wallet refused to authenticate the terminal (SW 9500, unknown key).
+    Refused,
+}
+
+/// One tap by the reference terminal holding `collector`'s key `version`, against a
+/// Smart Tap applet reading `ring` at `now`.
+fn tap(ring: &Arc<SharedKeyRing>, collector: u32, version: u32, now: Timestamp) -> Tap {
+    let events = Arc::new(EventLog::default());
+    let ports = SmartTapPorts {
+        key_ring: ring.clone(),
+        passes: Arc::new(OnePass),
+        push: None,
+        events: events.clone(),
+        random: Box::new(OsRandom),
+        clock: Arc::new(FixedClock(now)),
+    };
+    let mut router = Router::new();
+    router.register(Box::new(SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap()));
+    let mut card = RouterCard::new(router);
+    let key = signing_key(&key_label(collector, version));
+    let terminal = Terminal::new(TerminalConfig::new(CollectorId(collector), version, key));
+    let outcome = terminal.tap(&mut card);
+    match &outcome.result {
+        Ok(TapResult::Read { .. }) => {
+            let values = outcome.redemption_values();
+            assert_eq!(values.len(), 1, "{:?}", outcome.transcript);
+            Tap::Read(values[0].to_owned())
+        }
+        Ok(TapResult::Ended { sw, .. }) if sw.0 == 0x9500 => {
+            let failed = WalletEvent::AuthenticationFailed {
+                collector: CollectorId(collector),
+                key_version: version,
+                reason: AuthFailure::UnknownKey,
+            };
+            assert!(events.take().contains(&failed), "the wallet reports why");
+            Tap::Refused
+        }
+        other => panic!("unexpected tap result {other:?}"),
+    }
+}
+
 struct Zeros;
 impl RandomSource for Zeros {
     fn fill(&mut self, buf: &mut [u8]) {
@@ -88,7 +165,7 @@ impl RandomSource for Zeros {
 struct Rig {
     nginx: Nginx,
     engine: SyncEngine,
-    ring: SharedKeyRing,
+    ring: Arc<SharedKeyRing>,
     transport: UreqTransport,
     now: Timestamp,
 }
@@ -116,7 +193,7 @@ impl Rig {
         Some(Rig {
             nginx,
             engine: SyncEngine::new(config, roots, SyncState::default()),
-            ring: SharedKeyRing::default(),
+            ring: Arc::new(SharedKeyRing::default()),
             transport: UreqTransport::new(),
             now: now(),
         })
@@ -127,7 +204,7 @@ impl Rig {
         match self.engine.poll(self.now) {
             Poll::Fetch(request) => {
                 let result = self.transport.get(&request);
-                self.engine.on_response(result, &self.ring, &mut Zeros, self.now)
+                self.engine.on_response(result, &*self.ring, &mut Zeros, self.now)
             }
             other => panic!("no fetch due at {:?}: {other:?}", self.now),
         }
@@ -139,11 +216,16 @@ impl Rig {
         self.step()
     }
 
+    /// Whether the ring holds the key of (collector, version), checked twice: by lookup,
+    /// and by a tap of the reference terminal holding that key.
     fn has(&self, collector: u32, version: u32) -> bool {
         let key = self.ring.collector_key(CollectorId(collector), version, self.now);
         if let Some(k) = key {
             assert_eq!(k, public(&key_label(collector, version)));
         }
+        let tapped = tap(&self.ring, collector, version, self.now);
+        let expected = if key.is_some() { Tap::Read("2018".into()) } else { Tap::Refused };
+        assert_eq!(tapped, expected, "tap by collector {collector} key {version}");
         key.is_some()
     }
 
@@ -168,6 +250,7 @@ impl Rig {
 fn ok_200_fills_the_ring_then_304_costs_nothing() {
     let Some(mut rig) = Rig::new("", "/keys.cose") else { return };
     rig.nginx.publish("keys.cose", &signed(&bundle(1, &[(ISSUER, COLLECTOR, &[1])])), 1).unwrap();
+    assert!(!rig.has(COLLECTOR, 1), "no keys before the first sync");
     let SyncOutcome::Updated(report) = rig.sync() else { panic!("{}", rig.nginx.error_log()) };
     assert_eq!((report.sequence, report.keys), (1, 1));
     assert!(rig.has(COLLECTOR, 1));
@@ -254,6 +337,7 @@ fn slow_body_times_out() {
     let (error, _) = Rig::failed(rig.step());
     assert_eq!(error, SyncError::Transport(TransportError::Timeout));
     assert_eq!(rig.sequence(), None);
+    assert!(!rig.has(COLLECTOR, 1));
 }
 
 #[test]
@@ -273,6 +357,7 @@ fn transfer_cut_short_is_truncated() {
     let (error, _) = Rig::failed(outcome);
     assert_eq!(error, SyncError::Transport(TransportError::Truncated), "{}", rig.nginx.error_log());
     assert_eq!(rig.sequence(), None);
+    assert!(!rig.has(COLLECTOR, 1));
 }
 
 #[test]
@@ -295,6 +380,7 @@ fn oversized_body_is_refused_before_download() {
     let (error, _) = Rig::failed(rig.step());
     assert_eq!(error, SyncError::Transport(TransportError::TooLarge { limit: cap as u64 }));
     assert_eq!(rig.sequence(), None);
+    assert!(!rig.has(COLLECTOR, 1));
 }
 
 #[test]
@@ -487,10 +573,23 @@ fn hcectl_keys_bundle_show_and_sync_against_nginx() {
     let (code, text) = sync();
     assert_eq!((code, text.trim()), (Some(0), "not modified (304)"));
 
+    // The ring the state file holds, as a wallet would load it, tapped now.
+    let wallet = || {
+        let state: hce_wallet_harness::cli::keys::StateFile =
+            serde_json::from_slice(&std::fs::read(p("state.json")).unwrap()).unwrap();
+        let ring = hce_wallet_core::key_ring::KeyRing::from_state(&state.key_ring).unwrap();
+        Arc::new(SharedKeyRing::new(ring))
+    };
+    let wall_now = Timestamp::from_secs(wall);
+    assert_eq!(tap(&wallet(), COLLECTOR, 1, wall_now), Tap::Read("2018".into()));
+    assert_eq!(tap(&wallet(), COLLECTOR, 2, wall_now), Tap::Refused);
+
     publish(8, 2);
     let (code, text) = sync();
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(state_keys(), (Some(8), vec![2]), "rotation: version 1 gone");
+    assert_eq!(tap(&wallet(), COLLECTOR, 2, wall_now), Tap::Read("2018".into()), "newly keyed");
+    assert_eq!(tap(&wallet(), COLLECTOR, 1, wall_now), Tap::Refused, "retired key");
 
     publish(6, 1);
     let (code, text) = sync();
@@ -500,4 +599,5 @@ fn hcectl_keys_bundle_show_and_sync_against_nginx() {
         "{text}"
     );
     assert_eq!(state_keys(), (Some(8), vec![2]));
+    assert_eq!(tap(&wallet(), COLLECTOR, 2, wall_now), Tap::Read("2018".into()));
 }
