@@ -17,8 +17,8 @@ pub enum CardError {
     #[error("transport error: {0}")]
     Transport(String),
     /// The card answered fewer than the two status-word bytes.
-    #[error("response of {0} bytes has no status word")]
-    NoStatusWord(usize),
+    #[error("card answered {0} bytes, fewer than a status word")]
+    ShortResponse(usize),
     /// A scripted card received a command other than the one its script expects.
     #[error("script step {step}: expected command {expected}, got {got}")]
     UnexpectedCommand { step: usize, expected: String, got: String },
@@ -54,7 +54,7 @@ impl RouterCard {
         RouterCard { router }
     }
     /// The phone leaves the field: the router's applets drop their session state.
-    pub fn remove(&mut self) {
+    pub fn deactivate(&mut self) {
         self.router.deactivate(Deactivation::LinkLoss);
     }
     pub fn router_mut(&mut self) -> &mut Router {

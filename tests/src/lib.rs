@@ -6,3 +6,7 @@ pub mod demo;
 pub mod http;
 pub mod nginx;
 pub mod terminal;
+pub mod loopback;
+pub mod pcsc;
+pub mod script;
+pub mod vpcd;

@@ -1,39 +1,52 @@
-//! `hcectl`: the desktop front door of hce-wallet.
+//! `hcectl`: the desktop front door to hce-wallet (run `hcectl help`).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use hce_wallet_harness::cli;
+use hce_wallet_harness::cli::{self, CliError};
 
-#[derive(Parser, Debug)]
-#[command(name = "hcectl", version, about = "hce-wallet desktop tool")]
+#[derive(Parser)]
+#[command(name = "hcectl", version, about = "Desktop tools for hce-wallet")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand, Debug)]
+#[derive(Subcommand)]
 enum Command {
-    /// Issuer key bundles: sign, show, sync.
+    /// Issuer key bundles: sign, show, sync
     Keys(cli::keys::KeysArgs),
-    /// Run one Smart Tap read with the reference terminal and print the annotated transcript.
+    /// Run an APDU script against the core in-process or a PC/SC card
+    Run(cli::run::RunArgs),
+    /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
+    Vpcd(cli::vpcd::VpcdArgs),
+    /// Run one Smart Tap read with the reference terminal and print the annotated transcript
     Tap(cli::tap::TapArgs),
 }
 
 fn main() -> ExitCode {
-    env_logger::init();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
-    let mut stdout = std::io::stdout().lock();
-    // Each subcommand has its own error type; only the message crosses to the user.
-    let result: Result<u8, String> = match &cli.command {
-        Command::Keys(args) => cli::keys::run(args, &mut stdout).map_err(|e| e.to_string()),
-        Command::Tap(args) => cli::tap::run(args, &mut stdout).map_err(|e| e.to_string()),
-    };
-    match result {
-        Ok(status) => ExitCode::from(status),
-        Err(e) => {
-            eprintln!("hcectl: {e}");
-            ExitCode::from(1)
+    let result = match &cli.command {
+        Command::Keys(args) => {
+            let mut stdout = std::io::stdout().lock();
+            let status = cli::keys::run(args, &mut stdout).unwrap_or_else(|e| {
+                eprintln!("hcectl: {e}");
+                e.exit_status()
+            });
+            Ok(ExitCode::from(status))
         }
-    }
+        Command::Run(args) => cli::run::run(args, &cli::default_card),
+        Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
+        Command::Tap(args) => {
+            let mut stdout = std::io::stdout().lock();
+            cli::tap::run(args, &mut stdout)
+                .map(ExitCode::from)
+                .map_err(|e| CliError::Usage(e.to_string()))
+        }
+    };
+    result.unwrap_or_else(|e: CliError| {
+        eprintln!("hcectl: {e}");
+        ExitCode::from(2)
+    })
 }

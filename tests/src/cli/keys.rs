@@ -134,6 +134,16 @@ pub enum KeysError {
     Sync { error: SyncError, retry_at: String },
 }
 
+impl KeysError {
+    /// `1` when a sync ran and failed (e.g. a rollback was refused), `2` for bad input.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            KeysError::Sync { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
 /// The state file of `keys sync`.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct StateFile {
