@@ -16,6 +16,8 @@ struct Cli {
 enum Command {
     /// Annotated reading of a C-APDU, R-APDU, BER-TLV or NDEF message given in hex
     Decode(cli::decode::DecodeArgs),
+    /// Issuer key bundles: sign, show, sync
+    Keys(cli::keys::KeysArgs),
     /// Run an APDU script against the core in-process or a PC/SC card
     Run(cli::run::RunArgs),
     /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
@@ -29,6 +31,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Decode(args) => cli::decode::run(args).map_err(|e| CliError::Usage(e.to_string())),
+        Command::Keys(args) => {
+            let mut stdout = std::io::stdout().lock();
+            let status = cli::keys::run(args, &mut stdout).unwrap_or_else(|e| {
+                eprintln!("hcectl: {e}");
+                e.exit_status()
+            });
+            Ok(ExitCode::from(status))
+        }
         Command::Run(args) => cli::run::run(args, &cli::default_card),
         Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
         Command::Tap(args) => {

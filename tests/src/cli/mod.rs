@@ -8,6 +8,7 @@ use crate::card::CardError;
 use crate::loopback::Loopback;
 
 pub mod decode;
+pub mod keys;
 pub mod run;
 pub mod tap;
 pub mod vpcd;
