@@ -5,6 +5,12 @@
 //! Le present or absent, `00` meaning 256/65536), and every malformed length must map to
 //! a precise error (and so to SW `6700`) without `heapless` capacity limits getting in the
 //! way. The parser is a zero-copy view over the received bytes.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::fmt;
 
@@ -137,15 +143,12 @@ impl<'a> Command<'a> {
                 if lc == 0 {
                     return Err(ApduError::ZeroLc);
                 }
-                match rest.len() {
-                    n if n == lc => Ok(cmd(rest, None, LengthForm::Short)),
-                    n if n == lc + 1 => {
-                        let (data, le) = rest.split_at(lc);
-                        let ne = le.first().map(|b| short_ne(*b));
-                        Ok(cmd(data, ne, LengthForm::Short))
-                    }
-                    n if n > lc + 1 => Err(ApduError::TrailingBytes(n - lc - 1)),
-                    n => Err(ApduError::LcMismatch { announced: lc, available: n }),
+                // `rest` holds the data field and at most one Le byte.
+                match rest.split_at_checked(lc) {
+                    None => Err(ApduError::LcMismatch { announced: lc, available: rest.len() }),
+                    Some((data, [])) => Ok(cmd(data, None, LengthForm::Short)),
+                    Some((data, [le])) => Ok(cmd(data, Some(short_ne(*le)), LengthForm::Short)),
+                    Some((_, [_, extra @ ..])) => Err(ApduError::TrailingBytes(extra.len())),
                 }
             }
         }
@@ -164,23 +167,26 @@ impl<'a> Command<'a> {
         if len == 0 {
             return Err(ApduError::ZeroLc);
         }
-        match after.len() {
-            n if n == len => Ok((after, None)),
-            n if n == len + 2 => {
-                let (data, le) = after.split_at(len);
-                let ne =
-                    le.first_chunk::<2>().map(|b| extended_ne(usize::from(u16::from_be_bytes(*b))));
-                Ok((data, ne))
+        // `after` holds the data field and an optional 2-byte Le.
+        match after.split_at_checked(len) {
+            None => Err(ApduError::LcMismatch { announced: len, available: after.len() }),
+            Some((data, [])) => Ok((data, None)),
+            Some((data, [le1, le2])) => {
+                Ok((data, Some(extended_ne(usize::from(u16::from_be_bytes([*le1, *le2]))))))
             }
-            n if n > len + 2 => Err(ApduError::TrailingBytes(n - len - 2)),
-            n => Err(ApduError::LcMismatch { announced: len, available: n }),
+            // A single byte cannot be an extended Le.
+            Some((_, [_])) => Err(ApduError::BadExtendedLength),
+            Some((_, [_, _, extra @ ..])) => Err(ApduError::TrailingBytes(extra.len())),
         }
     }
 
     /// Serialises the command in its recorded [`LengthForm`]; with the form it was parsed
     /// from, `encode(parse(b)) == b`.
+    ///
+    /// Case 1 (no data, no Le) has a single encoding, the 4-byte header, whatever the form;
+    /// it parses back as [`LengthForm::Short`].
     pub fn encode(&self) -> Result<Vec<u8>, ApduError> {
-        let mut out = Vec::with_capacity(self.data.len() + 9);
+        let mut out = Vec::with_capacity(self.data.len().saturating_add(9));
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
         match self.form {
             LengthForm::Short => {
@@ -198,6 +204,7 @@ impl<'a> Command<'a> {
                     }
                 }
             }
+            LengthForm::Extended if self.data.is_empty() && self.le.is_none() => {}
             LengthForm::Extended => {
                 out.push(0);
                 if !self.data.is_empty() {
@@ -265,7 +272,7 @@ impl Response {
     }
     /// `data ‖ SW1 SW2`.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.data.len() + 2);
+        let mut out = Vec::with_capacity(self.data.len().saturating_add(2));
         out.extend_from_slice(&self.data);
         out.extend_from_slice(&self.sw.to_bytes());
         out
@@ -284,6 +291,7 @@ impl fmt::Debug for Response {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -321,6 +329,30 @@ mod tests {
         assert_eq!(Command::parse(&[0, 0xA4, 4, 0, 1, 1, 0, 0]), Err(ApduError::TrailingBytes(1)));
         assert_eq!(Command::parse(&[0, 0xA4, 4, 0, 0, 0, 0, 1]), Err(ApduError::ZeroLc));
         assert_eq!(Command::parse(&[0, 0xA4, 4, 0, 0, 0]), Err(ApduError::ZeroLc));
+        assert_eq!(
+            Command::parse(&[0, 0xD6, 0, 0, 0, 0, 1, 0xAA, 0]),
+            Err(ApduError::BadExtendedLength)
+        );
+        assert_eq!(
+            Command::parse(&[0, 0xD6, 0, 0, 0, 0, 1, 0xAA, 0, 0, 7]),
+            Err(ApduError::TrailingBytes(1))
+        );
+    }
+
+    #[test]
+    fn extended_case_1_encodes_as_header_only() {
+        let cmd = Command {
+            cla: 0x80,
+            ins: 0xCA,
+            p1: 0,
+            p2: 0,
+            data: &[],
+            le: None,
+            form: LengthForm::Extended,
+        };
+        let bytes = cmd.encode().unwrap();
+        assert_eq!(bytes, vec![0x80, 0xCA, 0, 0]);
+        assert_eq!(Command::parse(&bytes).unwrap().le, None);
     }
 
     #[test]

@@ -8,13 +8,21 @@
 //! Module map (one concern each, named after the standard it implements):
 //! - [`apdu`]: ISO/IEC 7816-4 command and response APDUs, status words.
 //! - [`ndef`]: NFC Forum NDEF 1.0 messages, including nested messages.
+//! - [`ber_tlv`]: ISO/IEC 8825-1 BER-TLV as EMV uses it (FCI, card data objects).
 //! - [`router`]: the AID router Android's `HostApduService` hands APDUs to.
 //! - [`ports`]: the traits hosts and stores implement; [`events`]: what the host hears.
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod ber_tlv;
 pub mod events;
+pub mod key_bundle;
+pub mod key_ring;
 pub mod ndef;
+pub mod pass;
 pub mod ports;
 pub mod router;
+pub mod smart_tap;
+pub mod selection;
+pub mod sync;
 pub mod time;

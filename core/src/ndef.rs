@@ -9,6 +9,16 @@
 //! exact lengths, chunk sequences per NDEF §3.2.3 (a `CF` record followed by `TNF 6`
 //! records with no type and no ID), TNF constraints per §3.2.6, and a nesting cap for
 //! callers that descend into payloads ([`MAX_DEPTH`]).
+//!
+//! Writing: [`Message::encode`] is infallible for records whose type and ID fit the
+//! one-byte length fields (everything parsed or built by this crate's constructors with
+//! short names); [`Message::try_encode`] checks every field and the result instead.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 /// Header flag: message begin.
 pub const MB: u8 = 0x80;
@@ -24,6 +34,10 @@ pub const IL: u8 = 0x08;
 pub const MAX_DEPTH: usize = 8;
 /// Largest payload accepted (an HCE APDU never carries more than 64 KiB).
 pub const MAX_PAYLOAD: usize = 1 << 20;
+/// Longest type or ID (their length fields are one byte).
+pub const MAX_NAME_LEN: usize = 255;
+/// Largest payload the short-record (SR) form can carry.
+const MAX_SHORT_PAYLOAD: usize = 255;
 
 /// Type Name Format (NDEF §3.2.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,6 +91,8 @@ pub enum NdefError {
     PayloadTooLarge { record: usize, len: usize, max: usize },
     #[error("messages nested deeper than {MAX_DEPTH}")]
     TooDeep,
+    #[error("record {record}: {field} of {len} bytes exceeds the {max}-byte limit")]
+    FieldTooLong { record: usize, field: &'static str, len: usize, max: usize },
 }
 
 /// One NDEF record as it appears on the wire.
@@ -142,13 +158,37 @@ impl Record {
     }
 
     fn encoded_len(&self) -> usize {
-        let len_field = if self.short && self.payload.len() < 256 { 1 } else { 4 };
-        let il = usize::from(!self.id.is_empty()) + self.id.len();
-        2 + len_field + il + self.record_type.len() + self.payload.len()
+        let len_field = if self.uses_short_form() { 1 } else { 4 };
+        let il = usize::from(!self.id.is_empty());
+        [len_field, il, self.record_type.len(), self.id.len(), self.payload.len()]
+            .iter()
+            .fold(2usize, |sum, n| sum.saturating_add(*n))
     }
 
+    fn uses_short_form(&self) -> bool {
+        self.short && self.payload.len() <= MAX_SHORT_PAYLOAD
+    }
+
+    /// Checks that every field fits its length field and the payload cap.
+    fn check_lengths(&self, record: usize) -> Result<(), NdefError> {
+        let fields = [
+            ("type", self.record_type.len(), MAX_NAME_LEN),
+            ("ID", self.id.len(), MAX_NAME_LEN),
+            ("payload", self.payload.len(), MAX_PAYLOAD),
+        ];
+        for (field, len, max) in fields {
+            if len > max {
+                return Err(NdefError::FieldTooLong { record, field, len, max });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the record. A type or ID longer than 255 bytes is cut to 255 (and a payload
+    /// longer than 4 GiB to 4 GiB) so that the output stays well-formed; callers that
+    /// may build such records use [`Message::try_encode`], which refuses them.
     fn encode_into(&self, out: &mut Vec<u8>, mb: bool, me: bool) {
-        let short = self.short && self.payload.len() < 256;
+        let short = self.uses_short_form();
         let mut header = self.tnf as u8;
         if mb {
             header |= MB;
@@ -166,23 +206,27 @@ impl Record {
             header |= IL;
         }
         out.push(header);
-        // Type and ID lengths are bytes on the wire; longer fields are truncated by
-        // construction nowhere in this crate (parse guarantees <= 255).
-        out.push(self.record_type.len().min(255) as u8);
+        let record_type = clip(&self.record_type, MAX_NAME_LEN);
+        let id = clip(&self.id, MAX_NAME_LEN);
+        let payload = clip(&self.payload, u32::MAX as usize);
+        out.push(u8::try_from(record_type.len()).unwrap_or(u8::MAX));
         if short {
-            out.push(self.payload.len() as u8);
+            out.push(u8::try_from(payload.len()).unwrap_or(u8::MAX));
         } else {
-            out.extend_from_slice(
-                &(self.payload.len().min(u32::MAX as usize) as u32).to_be_bytes(),
-            );
+            out.extend_from_slice(&u32::try_from(payload.len()).unwrap_or(u32::MAX).to_be_bytes());
         }
-        if !self.id.is_empty() {
-            out.push(self.id.len().min(255) as u8);
+        if !id.is_empty() {
+            out.push(u8::try_from(id.len()).unwrap_or(u8::MAX));
         }
-        out.extend_from_slice(&self.record_type);
-        out.extend_from_slice(&self.id);
-        out.extend_from_slice(&self.payload);
+        out.extend_from_slice(record_type);
+        out.extend_from_slice(id);
+        out.extend_from_slice(payload);
     }
+}
+
+/// The first `max` bytes of `bytes`.
+fn clip(bytes: &[u8], max: usize) -> &[u8] {
+    bytes.get(..max).unwrap_or(bytes)
 }
 
 /// An NDEF message: one or more records, MB on the first and ME on the last.
@@ -259,11 +303,25 @@ impl Message {
         }
     }
 
-    /// Serialises with MB on the first and ME on the last record.
+    /// Serialises with MB on the first and ME on the last record (an empty message
+    /// encodes to no bytes, which [`Message::parse`] rejects).
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.records.iter().map(Record::encoded_len).sum());
+        let len = self.records.iter().map(Record::encoded_len).fold(0usize, usize::saturating_add);
+        let mut out = Vec::with_capacity(len);
         self.encode_into(&mut out);
         out
+    }
+
+    /// Like [`Message::encode`], but refuses what the strict parser would refuse: an
+    /// empty message, a type or ID over 255 bytes, a payload over [`MAX_PAYLOAD`], and
+    /// records breaking the TNF or chunk rules. `Ok(b)` guarantees `parse(b)` succeeds.
+    pub fn try_encode(&self) -> Result<Vec<u8>, NdefError> {
+        for (index, record) in self.records.iter().enumerate() {
+            record.check_lengths(index)?;
+        }
+        let out = self.encode();
+        Message::parse(&out)?;
+        Ok(out)
     }
 
     /// Appends the encoding to `out`.
@@ -354,6 +412,7 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use hex_literal::hex;
@@ -402,6 +461,20 @@ mod tests {
             Message::parse(&[0xB4, 1, 1, b'x', 1, 0x54, 1, 1, b'y', 2]),
             Err(NdefError::BadChunk { .. })
         ));
+    }
+
+    #[test]
+    fn try_encode_refuses_what_parse_refuses() {
+        let long = Message::new(vec![Record::external(&[b'x'; 256], vec![])]);
+        assert!(matches!(long.try_encode(), Err(NdefError::FieldTooLong { field: "type", .. })));
+        // `encode` still writes well-formed bytes (the type cut to 255).
+        let parsed = Message::parse(&long.encode()).unwrap();
+        assert_eq!(parsed.records[0].record_type.len(), 255);
+        assert_eq!(Message::default().try_encode(), Err(NdefError::Empty));
+        let bad_tnf = Message::new(vec![Record::new(Tnf::Empty, b"", b"", vec![1])]);
+        assert!(matches!(bad_tnf.try_encode(), Err(NdefError::BadTnf { .. })));
+        let ok = Message::new(vec![Record::well_known(b"T", b"n", b"\x002018".to_vec())]);
+        assert_eq!(ok.try_encode().unwrap(), ok.encode());
     }
 
     #[test]

@@ -9,6 +9,12 @@
 //!
 //! Status words: malformed APDU → `6700`; SELECT of an unregistered AID → `6A82`;
 //! any command before a successful SELECT → `6985` (conditions of use not satisfied).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -69,8 +75,12 @@ impl Router {
             Ok(response) => response.to_bytes(),
             Err(_) => {
                 log::error!("applet panicked on an APDU; resetting all applets");
-                let _ = catch_unwind(AssertUnwindSafe(|| self.deactivate(Deactivation::LinkLoss)));
                 self.active = None;
+                for applet in &mut self.applets {
+                    let _ = catch_unwind(AssertUnwindSafe(|| {
+                        applet.deactivate(Deactivation::LinkLoss)
+                    }));
+                }
                 Response::status(sw::UNKNOWN).to_bytes()
             }
         }
@@ -126,6 +136,7 @@ impl Router {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::apdu::StatusWord;
@@ -198,10 +209,13 @@ mod tests {
 
     #[test]
     fn panic_is_contained() {
-        let (mut r, _) = router();
+        let (mut r, log) = router();
         r.process(&[0x00, 0xA4, 0x04, 0x00, 2, 1, 1, 0]);
         assert_eq!(r.process(&[0x90, 0xEE, 0, 0]), vec![0x6F, 0x00]);
-        // All session state reset: nothing selected any more.
+        // All session state reset: nothing selected any more, every applet deactivated.
         assert_eq!(r.process(&[0x90, 0x50, 0, 0, 1, 7]), vec![0x69, 0x85]);
+        let log = log.lock().unwrap().clone();
+        assert!(log.contains(&"deactivate LinkLoss 01".to_string()));
+        assert!(log.contains(&"deactivate LinkLoss 02".to_string()));
     }
 }
