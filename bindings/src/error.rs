@@ -84,6 +84,8 @@ mod tests {
     #[test]
     fn wallet_errors_keep_their_message() {
         let e: WalletError = hce_wallet::WalletError::RootKeyLength(3).into();
-        assert!(matches!(&e, WalletError::InvalidRootKey(m) if m == "root key must be 32 bytes, got 3"));
+        assert!(
+            matches!(&e, WalletError::InvalidRootKey(m) if m == "root key must be 32 bytes, got 3")
+        );
     }
 }

@@ -76,7 +76,11 @@ impl Log for FfiLogger {
         }
         let guard = self.sink.read().unwrap_or_else(PoisonError::into_inner);
         if let Some(s) = guard.as_ref().filter(|s| record.level() <= s.level) {
-            s.sink.log(record.level().into(), record.target().to_owned(), record.args().to_string());
+            s.sink.log(
+                record.level().into(),
+                record.target().to_owned(),
+                record.args().to_string(),
+            );
         }
     }
 
@@ -97,8 +101,8 @@ fn platform() -> (Box<dyn Log>, LevelFilter) {
 
 #[cfg(not(target_os = "android"))]
 fn platform() -> (Box<dyn Log>, LevelFilter) {
-    let logger = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
-        .build();
+    let logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).build();
     let level = logger.filter();
     (Box::new(logger), level)
 }

@@ -137,6 +137,9 @@ pub struct SyncStatus {
     pub last_error: Option<String>,
     pub next_attempt_ms: Option<i64>,
     pub bundle_sequence: Option<u64>,
+    /// Redemption issuers of held passes without a usable key.
+    pub issuers_without_keys: Vec<u64>,
+    pub keys_expiring_soon: u32,
 }
 
 impl From<hce_wallet::SyncStatus> for SyncStatus {
@@ -146,6 +149,8 @@ impl From<hce_wallet::SyncStatus> for SyncStatus {
             last_error: s.last_error,
             next_attempt_ms: s.next_attempt.map(|t| t.0),
             bundle_sequence: s.bundle_sequence,
+            issuers_without_keys: s.issuers_without_keys,
+            keys_expiring_soon: s.keys_expiring_soon,
         }
     }
 }
@@ -202,6 +207,89 @@ impl From<Notice> for WalletEvent {
                 },
                 CoreEvent::Deactivated => WalletEvent::Deactivated,
             },
+        }
+    }
+}
+
+/// The Google Wallet verticals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PassType {
+    Loyalty,
+    GiftCard,
+    Offer,
+    EventTicket,
+    Flight,
+    Transit,
+    Generic,
+}
+
+impl From<hce_wallet::PassType> for PassType {
+    fn from(t: hce_wallet::PassType) -> Self {
+        use hce_wallet::PassType as T;
+        match t {
+            T::Loyalty => PassType::Loyalty,
+            T::GiftCard => PassType::GiftCard,
+            T::Offer => PassType::Offer,
+            T::EventTicket => PassType::EventTicket,
+            T::Flight => PassType::Flight,
+            T::Transit => PassType::Transit,
+            T::Generic => PassType::Generic,
+        }
+    }
+}
+
+/// A pass object's `state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum PassState {
+    Active,
+    Completed,
+    Expired,
+    Inactive,
+}
+
+impl From<hce_wallet::PassState> for PassState {
+    fn from(s: hce_wallet::PassState) -> Self {
+        use hce_wallet::PassState as S;
+        match s {
+            S::Active => PassState::Active,
+            S::Completed => PassState::Completed,
+            S::Expired => PassState::Expired,
+            S::Inactive => PassState::Inactive,
+        }
+    }
+}
+
+/// A pass as the app lists it. The redemption value never crosses: it only leaves the
+/// device encrypted, to an authenticated terminal.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct PassInfo {
+    pub object_id: String,
+    pub class_id: String,
+    pub pass_type: PassType,
+    pub issuer_id: Option<u64>,
+    pub state: PassState,
+    pub title: Option<String>,
+    pub issuer_name: Option<String>,
+    pub redemption_issuers: Vec<u64>,
+    pub smart_tap_enabled: bool,
+    pub has_redemption_value: bool,
+    pub barcode_value: Option<String>,
+}
+
+impl From<hce_wallet::PassInfo> for PassInfo {
+    fn from(p: hce_wallet::PassInfo) -> Self {
+        PassInfo {
+            object_id: p.object_id,
+            class_id: p.class_id,
+            pass_type: p.pass_type.into(),
+            issuer_id: p.issuer_id,
+            state: p.state.into(),
+            title: p.title,
+            issuer_name: p.issuer_name,
+            redemption_issuers: p.redemption_issuers,
+            smart_tap_enabled: p.smart_tap_enabled,
+            has_redemption_value: p.has_redemption_value,
+            barcode_value: p.barcode_value,
         }
     }
 }

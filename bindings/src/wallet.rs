@@ -7,21 +7,21 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::error::{guard, WalletError};
-use crate::http::HttpTransport;
+use crate::http::{HttpTransport, TransportAdapter};
 use crate::listener::{ListenerAdapter, WalletListener};
-use crate::types::{DeactivationReason, SyncOutcome, SyncStatus, UiContext, WalletConfig};
+use crate::types::{
+    DeactivationReason, PassInfo, SyncOutcome, SyncStatus, UiContext, WalletConfig,
+};
 
 /// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
 #[derive(uniffi::Object)]
 pub struct Wallet {
     inner: Arc<hce_wallet::Wallet>,
-    #[allow(dead_code)] // handed to key sync once it is wired
-    transport: Option<Arc<dyn HttpTransport>>,
 }
 
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Wallet").finish_non_exhaustive()
+        self.inner.fmt(f)
     }
 }
 
@@ -40,15 +40,16 @@ impl Wallet {
         crate::logging::init();
         let root_key = Zeroizing::new(root_key);
         guard("Wallet.open", || {
-            let listener = listener
-                .map(|l| Arc::new(ListenerAdapter(l)) as Arc<dyn hce_wallet::WalletListener>);
-            let inner = hce_wallet::Wallet::open(
-                &PathBuf::from(path),
-                &root_key,
-                config.into(),
-                listener,
-            )?;
-            Ok(Arc::new(Wallet { inner: Arc::new(inner), transport }))
+            let host = hce_wallet::Host {
+                listener: listener
+                    .map(|l| Arc::new(ListenerAdapter(l)) as Arc<dyn hce_wallet::WalletListener>),
+                transport: transport
+                    .map(|t| Arc::new(TransportAdapter(t)) as Arc<dyn hce_wallet::HttpTransport>),
+                ..hce_wallet::Host::default()
+            };
+            let inner =
+                hce_wallet::Wallet::open(&PathBuf::from(path), &root_key, config.into(), host)?;
+            Ok(Arc::new(Wallet { inner: Arc::new(inner) }))
         })
     }
 
@@ -65,12 +66,64 @@ impl Wallet {
         });
     }
 
+    /// Imports Google Wallet JSON (classes and objects, or a save-to-wallet JWT payload).
+    /// All or nothing; returns the imported object IDs.
+    pub fn import_pass_json(&self, json: String) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importPassJson", || Ok(self.inner.import_pass_json(&json)?))
+    }
+
+    /// Every pass, sorted by object ID.
+    pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
+        guard("Wallet.listPasses", || {
+            Ok(self.inner.list_passes().into_iter().map(PassInfo::from).collect())
+        })
+    }
+
+    pub fn get_pass(&self, object_id: String) -> Result<PassInfo, WalletError> {
+        guard("Wallet.getPass", || Ok(self.inner.get_pass(&object_id)?.into()))
+    }
+
+    /// Removes a pass; returns whether it existed.
+    pub fn remove_pass(&self, object_id: String) -> Result<bool, WalletError> {
+        guard("Wallet.removePass", || Ok(self.inner.remove_pass(&object_id)?))
+    }
+
+    /// The user's per-pass Smart Tap switch.
+    pub fn set_smart_tap_enabled(
+        &self,
+        object_id: String,
+        enabled: bool,
+    ) -> Result<(), WalletError> {
+        guard("Wallet.setSmartTapEnabled", || {
+            Ok(self.inner.set_smart_tap_enabled(&object_id, enabled)?)
+        })
+    }
+
     /// What the user is doing (pass open, home, unlocked, locked).
     pub fn set_ui_context(&self, context: UiContext) {
         let _ = guard("Wallet.setUiContext", || {
             self.inner.set_ui_context(context.into());
             Ok(())
         });
+    }
+
+    /// The user picked this pass in the chooser; the next tap sends it.
+    pub fn choose_pass(&self, object_id: String) -> Result<(), WalletError> {
+        guard("Wallet.choosePass", || Ok(self.inner.choose_pass(&object_id)?))
+    }
+
+    /// The device came online: fetch the key bundle if due. Blocks on the transport.
+    pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
+        guard("Wallet.onNetworkAvailable", || Ok(self.inner.on_network_available()?.into()))
+    }
+
+    /// Fetch the key bundle now. Blocks on the transport.
+    pub fn sync_now(&self) -> Result<SyncOutcome, WalletError> {
+        guard("Wallet.syncNow", || Ok(self.inner.sync_now()?.into()))
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus, WalletError> {
+        guard("Wallet.syncStatus", || Ok(self.inner.sync_status().into()))
     }
 
     /// Routes `HceBridge.processApdu` (the JNI fast path) to this wallet.
@@ -89,6 +142,3 @@ impl Drop for Wallet {
         crate::fast_path::unregister(Some(&self.inner));
     }
 }
-
-#[allow(dead_code)]
-fn _types_in_use(_: SyncOutcome, _: SyncStatus) {}

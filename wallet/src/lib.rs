@@ -14,16 +14,22 @@
 
 pub mod config;
 pub mod error;
+mod issuers;
 pub mod notify;
+pub mod passes;
+mod persist;
 pub mod sync;
 mod wallet;
 
 pub use config::{LockedPolicy, WalletConfig};
 pub use error::WalletError;
 pub use notify::{Notice, WalletListener};
+pub use passes::PassInfo;
 pub use sync::{SyncOutcome, SyncStatus};
-pub use wallet::Wallet;
+pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
 
 pub use hce_wallet_core::events::{AuthFailure, WalletEvent};
+pub use hce_wallet_core::pass::PassState;
 pub use hce_wallet_core::ports::{CollectorId, PassType, UiContext};
 pub use hce_wallet_core::router::Deactivation;
+pub use hce_wallet_core::sync::{HttpRequest, HttpResponse, HttpTransport, TransportError};

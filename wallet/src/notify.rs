@@ -7,6 +7,7 @@
 //! calls the [`WalletListener`] after it has released the router, on the calling thread
 //! (STYLE §4: callbacks on the calling thread, never on a thread Rust created).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::events::WalletEvent;
@@ -34,11 +35,13 @@ pub trait WalletListener: Send + Sync {
 pub(crate) struct Notifier {
     queue: Mutex<Vec<Notice>>,
     listener: Option<Arc<dyn WalletListener>>,
+    /// PUSH DATA updates applied since the last [`Notifier::take_push_count`].
+    pushes: AtomicUsize,
 }
 
 impl Notifier {
     pub(crate) fn new(listener: Option<Arc<dyn WalletListener>>) -> Notifier {
-        Notifier { queue: Mutex::new(Vec::new()), listener }
+        Notifier { queue: Mutex::new(Vec::new()), listener, pushes: AtomicUsize::new(0) }
     }
 
     pub(crate) fn push(&self, notice: Notice) {
@@ -47,10 +50,17 @@ impl Notifier {
         }
     }
 
+    /// How many PUSH DATA updates were applied since the last call (the wallet then
+    /// persists the changed passes).
+    pub(crate) fn take_push_count(&self) -> usize {
+        self.pushes.swap(0, Ordering::AcqRel)
+    }
+
     /// Delivers everything queued so far. Call with no wallet lock held.
     pub(crate) fn flush(&self) {
         let Some(listener) = &self.listener else { return };
-        let pending = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
+        let pending =
+            std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
         for notice in pending {
             listener.on_notice(notice);
         }
@@ -59,6 +69,9 @@ impl Notifier {
 
 impl EventSink for Notifier {
     fn emit(&self, event: WalletEvent) {
+        if let WalletEvent::PushReceived { updates, .. } = &event {
+            self.pushes.fetch_add(*updates, Ordering::AcqRel);
+        }
         self.push(Notice::Tap(event));
     }
 }
