@@ -230,6 +230,14 @@ impl KeyRing {
         self.keys.iter().any(|(&id, k)| k.issuer == issuer && info(id, k).valid_at(now))
     }
 
+    /// The issuers with at least one key usable at `now` (one pass over the ring).
+    pub fn issuers_with_usable_keys(&self, now: Timestamp) -> BTreeSet<IssuerId> {
+        (self.keys.iter())
+            .filter(|(&id, k)| info(id, k).valid_at(now))
+            .map(|(_, k)| k.issuer)
+            .collect()
+    }
+
     /// Keys usable at `now` that stop being usable before `until`, sorted.
     pub fn expiring_before(&self, now: Timestamp, until: Timestamp) -> Vec<KeyInfo> {
         let mut out: Vec<KeyInfo> = (self.keys.iter().map(|(&id, k)| info(id, k)))

@@ -40,6 +40,8 @@ fn keys_outside_their_validity_window_are_not_used() {
     assert!(ring.has_usable_key(DEMO_ISSUER, now()));
     assert!(!ring.has_usable_key(DEMO_ISSUER, k.not_after));
     assert!(!ring.has_usable_key(1, now()));
+    assert_eq!(ring.issuers_with_usable_keys(now()), BTreeSet::from([DEMO_ISSUER]));
+    assert!(ring.issuers_with_usable_keys(k.not_after).is_empty());
 }
 
 #[test]

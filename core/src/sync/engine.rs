@@ -154,6 +154,7 @@ struct Pending {
 #[derive(Clone, Debug)]
 struct InFlight {
     sent_etag: bool,
+    started_ms: i64,
 }
 
 /// The sans-I/O sync engine. Drive it with [`trigger`](Self::trigger),
@@ -228,8 +229,14 @@ impl SyncEngine {
     /// Decides whether to fetch now. `Fetch` marks the request in flight and consumes
     /// every pending trigger.
     pub fn poll(&mut self, now: Timestamp) -> Poll {
-        if self.in_flight.is_some() {
-            return Poll::InFlight;
+        if let Some(flight) = &self.in_flight {
+            if now.0.saturating_sub(flight.started_ms) <= self.abandon_after_ms() {
+                return Poll::InFlight;
+            }
+            // The host never reported back (process killed, callback lost): forget the
+            // request and retry it like a failed one, without counting a failure.
+            self.in_flight = None;
+            self.state.retry_pending = true;
         }
         match self.next_due() {
             None => Poll::Idle,
@@ -240,7 +247,8 @@ impl SyncEngine {
                 if let Some(etag) = &self.state.etag {
                     headers.push(("if-none-match".to_owned(), etag.clone()));
                 }
-                self.in_flight = Some(InFlight { sent_etag: self.state.etag.is_some() });
+                self.in_flight =
+                    Some(InFlight { sent_etag: self.state.etag.is_some(), started_ms: now.0 });
                 Poll::Fetch(HttpRequest {
                     url: self.config.url.clone(),
                     headers,
@@ -371,6 +379,12 @@ impl SyncEngine {
         Timestamp(backoff_until.max(server.unwrap_or(i64::MIN)))
     }
 
+    /// How long a request may stay unanswered before [`poll`](Self::poll) gives up on it:
+    /// twice the transport deadline, at least a minute.
+    fn abandon_after_ms(&self) -> i64 {
+        i64::try_from(self.config.timeout_ms).unwrap_or(i64::MAX).saturating_mul(2).max(60_000)
+    }
+
     /// "Equal jitter": half the exponential delay fixed, half drawn uniformly, so retries
     /// of many devices spread out but never come back sooner than half the delay.
     fn backoff_ms(&self, failures: u32, rng: &mut dyn RandomSource) -> i64 {
@@ -389,6 +403,7 @@ impl SyncEngine {
     pub fn status(&self, ring: &KeyRing, now: Timestamp) -> SyncStatus {
         let until = now.plus_millis(self.config.expiring_soon_ms);
         let wanted = |issuer: &IssuerId| self.wanted.is_empty() || self.wanted.contains(issuer);
+        let usable = ring.issuers_with_usable_keys(now);
         let s = &self.state;
         SyncStatus {
             last_attempt: s.last_attempt_ms.map(Timestamp),
@@ -403,10 +418,7 @@ impl SyncEngine {
             expiring_soon: (ring.expiring_before(now, until).into_iter())
                 .filter(|k| wanted(&k.key.issuer))
                 .collect(),
-            issuers_without_keys: (self.wanted.iter())
-                .filter(|i| !ring.has_usable_key(**i, now))
-                .copied()
-                .collect(),
+            issuers_without_keys: self.wanted.difference(&usable).copied().collect(),
         }
     }
 }

@@ -288,6 +288,20 @@ fn status_reports_expiring_keys_and_issuers_without_keys() {
 }
 
 #[test]
+fn a_request_never_answered_is_abandoned_and_retried() {
+    let (mut e, ring) = (engine(), SharedKeyRing::default());
+    let _ = fetch(&mut e, now());
+    assert_eq!(e.poll(at(60)), Poll::InFlight);
+    assert!(e.status(&ring.snapshot(), at(60)).in_flight);
+    let _ = fetch(&mut e, at(61)); // 2 × 30 s timeout passed: asked again
+    assert_eq!(e.state().consecutive_failures, 0);
+    assert!(matches!(
+        e.on_response(ok(&seq1(), &[]), &ring, &mut Bytes(0), at(62)),
+        SyncOutcome::Updated(_)
+    ));
+}
+
+#[test]
 fn no_periodic_means_idle_until_triggered() {
     let mut config = SyncConfig::new(URL);
     config.periodic_ms = None;
