@@ -273,3 +273,53 @@ fn negative_get_data_leaks_nothing() {
         assert_eq!(rig.send(&hex::decode("90c0000000").unwrap()), (vec![], 0x9404));
     }
 }
+
+#[test]
+fn select_answers_have_the_layout_of_the_real_wallet_trace() {
+    // Google Wallet's answers in the kormax trace, with its nonce and key replaced by
+    // the injected ones, are exactly what the applet sends (C1 byte 0 configured to the
+    // trace's 0xCC).
+    let v = e2e();
+    let trace = load_json("kormax-trace.json");
+    let example = |prefix: &str| {
+        let all = trace["examples"].as_array().unwrap();
+        let e = all.iter().find(|e| e["label"].as_str().unwrap().starts_with(prefix)).unwrap();
+        e["data_hex"].as_str().unwrap().to_owned()
+    };
+    let (kormax_nonce, kormax_key) = (
+        "56d2ec8f857f0049aa54f1ca1de2791b5693a7014e6e4565d5644b1c2a305136",
+        "03dfee38dbdb68a607383ad622640b180cc7e27d796b4e788c40e5d994291c71fc",
+    );
+    let ours = |s: String| {
+        s.replace(kormax_nonce, &text(&v, "/handset/nonce_hex"))
+            .replace(kormax_key, &text(&v, "/handset/ephemeral_public_key_compressed_hex"))
+    };
+    let config = SmartTapConfig { transaction_mode: 0xCC, ..Default::default() };
+    let mut rig = Rig::vector(config);
+    let (fci, sw) = rig.send(&step(&v, 0, "command_hex"));
+    assert_eq!((hex::encode(fci), sw), (ours(example("SELECT OSE.VAS.01 response")), 0x9000));
+    let (st2, sw) = rig.send(&step(&v, 1, "command_hex"));
+    assert_eq!((hex::encode(st2), sw), (ours(example("SELECT Smart Tap 2 response")), 0x9000));
+}
+
+#[test]
+fn extended_length_commands_are_accepted() {
+    let v = e2e();
+    let mut rig = Rig::vector(SmartTapConfig::default());
+    rig.send(&step(&v, 0, "command_hex"));
+    let short = step(&v, 2, "command_hex");
+    let data = &short[5..short.len() - 1];
+    let mut extended = vec![0x90, 0x53, 0, 0, 0, 0, data.len() as u8];
+    extended.extend_from_slice(data);
+    extended.extend_from_slice(&[0, 0]);
+    let (answer, sw) = rig.send(&extended);
+    assert_eq!((answer, sw), (step(&v, 2, "response_data_hex"), 0x9000));
+    // Extended GET DATA without Le: Ne 65536, slices still capped by the chunk size.
+    let short = variant(&v, 0, "command_hex");
+    let data = &short[5..short.len() - 1];
+    let mut extended = vec![0x90, 0x50, 0, 0, 0, 0, data.len() as u8];
+    extended.extend_from_slice(data);
+    rig.random.push(variant(&v, 0, "iv_hex"));
+    let (answer, sw) = rig.send(&extended);
+    assert_eq!(rapdu_hex(&answer, sw), text(&v, "/get_data/variants/0/response_apdu_hex"));
+}

@@ -16,6 +16,13 @@
 //! `balance` is `Money`. Unknown fields are ignored; a known field that is missing or
 //! mistyped fails the whole import with its JSON path. An import returns a complete
 //! [`ImportBatch`] or an error, never part of one. A gift card's `pin` is not imported.
+// Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use zeroize::Zeroizing;
 
@@ -152,6 +159,9 @@ pub enum ImportError {
 /// Imports any document listed in the module docs, detecting its form.
 pub fn import_json(text: &str) -> Result<ImportBatch, ImportError> {
     let trimmed = text.trim();
+    if trimmed.starts_with(['[', '"']) {
+        return Err(ImportError::NotAPassDocument("expected a JSON object or a JWT"));
+    }
     if !trimmed.starts_with('{') {
         return import_jwt(trimmed);
     }
@@ -281,7 +291,7 @@ impl Builder {
                     return Err(ImportError::Invalid {
                         path: at(&self.object_paths, i, "classId"),
                         reason: format!(
-                            "names a {} class, but this is a {} object",
+                            "names a class of type {} but this object is of type {}",
                             pass_type_name::name(*t),
                             pass_type_name::name(o.pass_type)
                         ),

@@ -28,8 +28,9 @@ const OKM_LEN: usize = 48;
 const ZLIB_LEVEL: u32 = 9;
 
 /// Verifies a DER ECDSA P-256/SHA-256 signature over `message`, accepting both low-S and
-/// high-S forms (spec §6.3 step 7, §13 item 8): `s` is normalised before verifying,
-/// because a verifier may insist on low-S and half of Java's signatures are high-S.
+/// high-S forms (spec §6.3 step 7, §13 item 8). p256 0.14 verifies high-S as is
+/// (`NORMALIZE_S = false`); `s` is normalised first anyway so that the behaviour does not
+/// hinge on that crate setting: about half of Java's and OpenSSL's signatures are high-S.
 pub fn verify_signature(key: &p256::PublicKey, message: &[u8], der: &[u8]) -> bool {
     let Ok(signature) = Signature::from_der(der) else {
         return false;

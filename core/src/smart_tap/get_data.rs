@@ -65,7 +65,9 @@ impl GetDataRequest {
 }
 
 /// The plaintext bundle `NDEF[asv[i, <type>[oid, n]]]` (spec §7.3), written straight
-/// into a zeroizing buffer so that the redemption value leaves no unwiped copy.
+/// into a zeroizing buffer so that the redemption value leaves no unwiped copy. The
+/// value is sent as its bytes after the `00` format byte; `smartTapRedemptionValue` is
+/// ASCII by Google's definition, and a non-ASCII value goes out as UTF-8 unchanged.
 pub fn bundle(pass: &SmartTapPass) -> Zeroizing<Vec<u8>> {
     let value = pass.redemption_value.as_bytes();
     let kind = pass.pass_type.record_type();

@@ -363,13 +363,11 @@ impl SmartTapApplet {
         let compressed = if request.zlib { crypto::zlib(&plaintext) } else { None };
         let (flags, body) = match compressed.as_ref() {
             Some(z) => (REB_ENCRYPTED | REB_COMPRESSED, z.as_slice()),
+            // No zlib asked for (or the encoder failed): plain body, flags say so.
             None => (REB_ENCRYPTED, plaintext.as_slice()),
         };
         let mut iv = [0u8; crypto::IV_LEN];
         self.ports.random.fill(&mut iv);
-        let Some(session) = self.session.as_ref() else {
-            return Response::status(status::NO_PASSES);
-        };
         let Some(reb) = crypto::seal(&session.keys, flags, &iv, body) else {
             log::error!("smart tap: sealing the bundle failed");
             return Response::status(sw::UNKNOWN);
