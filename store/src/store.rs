@@ -203,6 +203,8 @@ impl Store {
     }
 
     /// The current tap snapshot. Cheap (an `Arc` clone); never waits for a writer's I/O.
+    /// A snapshot holds a redb read transaction: drop it after the tap (a snapshot kept
+    /// past the store's drop keeps the file open, and a reopen then reports `Locked`).
     pub fn prepare_tap(&self) -> Arc<TapSnapshot> {
         match self.snapshot.read() {
             Ok(s) => s.clone(),
