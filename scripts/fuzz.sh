@@ -40,6 +40,7 @@ for t in "${targets[@]}"; do
   echo "== fuzz $t (${limit[*]})"
   status=0
   touch "$logs/start-$t"
+  started=$SECONDS
   cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \
     "${limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$t" | grep -o '[0-9]*$' | tail -n 1)
@@ -50,7 +51,9 @@ for t in "${targets[@]}"; do
     [ "$crashes" -gt 0 ] || crashes="1 (exit $status)"
     tail -n 30 "$logs/$t"
   fi
-  line=$(printf '%-8s execs %-10s crashes %s' "$t" "${execs:-?}" "$crashes")
+  elapsed=$((SECONDS - started))
+  line=$(printf '%-8s execs %-10s crashes %-3s (%ss, %s exec/s)' "$t" "${execs:-?}" "$crashes" \
+    "$elapsed" "$(( ${execs:-0} / (elapsed > 0 ? elapsed : 1) ))")
   echo "$line"
   summary+=("$line")
 done
