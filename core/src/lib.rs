@@ -16,7 +16,13 @@
 pub mod apdu;
 pub mod ber_tlv;
 pub mod events;
+pub mod key_bundle;
+pub mod key_ring;
 pub mod ndef;
+pub mod pass;
 pub mod ports;
 pub mod router;
+pub mod selection;
+pub mod smart_tap;
+pub mod sync;
 pub mod time;

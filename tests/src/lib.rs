@@ -1,4 +1,15 @@
 //! Desktop harness library: shared by `hcectl` and the end-to-end tests.
 
+pub mod card;
 pub mod cli;
 pub mod decode;
+pub mod demo;
+pub mod demo_wallet;
+pub mod http;
+pub mod loopback;
+pub mod nginx;
+pub mod pcsc;
+pub mod script;
+pub mod terminal;
+pub mod vector_wallet;
+pub mod vpcd;

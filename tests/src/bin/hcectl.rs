@@ -1,35 +1,55 @@
-//! `hcectl`, the desktop front door of hce-wallet. Each subcommand lives in its own module
-//! under `hce_wallet_harness::cli`; this file only lists them.
+//! `hcectl`: the desktop front door to hce-wallet (run `hcectl help`).
 
 use std::process::ExitCode;
 
-use hce_wallet_harness::cli::{self, Subcommand};
+use clap::{Parser, Subcommand};
+use hce_wallet_harness::cli::{self, CliError};
 
-/// The subcommands, one line each.
-const SUBCOMMANDS: &[Subcommand] = &[cli::decode::SUBCOMMAND];
+#[derive(Parser)]
+#[command(name = "hcectl", version, about = "Desktop tools for hce-wallet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Annotated reading of a C-APDU, R-APDU, BER-TLV or NDEF message given in hex
+    Decode(cli::decode::DecodeArgs),
+    /// Issuer key bundles: sign, show, sync
+    Keys(cli::keys::KeysArgs),
+    /// Run an APDU script against the core in-process or a PC/SC card
+    Run(cli::run::RunArgs),
+    /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
+    Vpcd(cli::vpcd::VpcdArgs),
+    /// Run one Smart Tap read with the reference terminal and print the annotated transcript
+    Tap(cli::tap::TapArgs),
+}
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    let app = SUBCOMMANDS.iter().fold(
-        clap::Command::new("hcectl")
-            .about("hce-wallet desktop harness: decode, run and serve APDUs")
-            .version(env!("CARGO_PKG_VERSION"))
-            .subcommand_required(true)
-            .arg_required_else_help(true),
-        |app, sub| app.subcommand((sub.command)()),
-    );
-    let matches = app.get_matches();
-    let Some((name, sub_matches)) = matches.subcommand() else {
-        return ExitCode::FAILURE;
-    };
-    let Some(sub) = SUBCOMMANDS.iter().find(|s| s.name() == name) else {
-        return ExitCode::FAILURE;
-    };
-    match (sub.run)(sub_matches) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("hcectl {name}: error: {e}");
-            ExitCode::FAILURE
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Decode(args) => cli::decode::run(args).map_err(|e| CliError::Usage(e.to_string())),
+        Command::Keys(args) => {
+            let mut stdout = std::io::stdout().lock();
+            let status = cli::keys::run(args, &mut stdout).unwrap_or_else(|e| {
+                eprintln!("hcectl: {e}");
+                e.exit_status()
+            });
+            Ok(ExitCode::from(status))
         }
-    }
+        Command::Run(args) => cli::run::run(args, &cli::default_card),
+        Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
+        Command::Tap(args) => {
+            let mut stdout = std::io::stdout().lock();
+            cli::tap::run(args, &mut stdout)
+                .map(ExitCode::from)
+                .map_err(|e| CliError::Usage(e.to_string()))
+        }
+    };
+    result.unwrap_or_else(|e: CliError| {
+        eprintln!("hcectl: {e}");
+        ExitCode::from(2)
+    })
 }

@@ -3,18 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, FromArgMatches, ValueEnum};
+use clap::{Args, ValueEnum};
 
-use super::{CliResult, Subcommand};
+use super::CliResult;
 use crate::decode::{decode, Kind};
-
-pub const SUBCOMMAND: Subcommand = Subcommand {
-    command: || {
-        DecodeArgs::augment_args(clap::Command::new("decode"))
-            .about("Annotated reading of a C-APDU, R-APDU, BER-TLV or NDEF message given in hex")
-    },
-    run: |matches| run(&DecodeArgs::from_arg_matches(matches)?),
-};
 
 #[derive(Args, Debug)]
 pub struct DecodeArgs {

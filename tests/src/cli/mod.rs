@@ -1,25 +1,72 @@
-//! `hcectl` subcommands, one module each. A module exposes `SUBCOMMAND`, a [`Subcommand`]
-//! naming its clap definition and its entry point; `src/bin/hcectl.rs` lists them, so adding
-//! a subcommand is one `pub mod` line here and one line in that list.
+//! `hcectl` subcommands, one module each; `src/bin/hcectl.rs` only parses and dispatches.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+
+use hce_wallet_core::router::Router;
+
+use crate::card::CardError;
+use crate::loopback::Loopback;
 
 pub mod decode;
+pub mod keys;
+pub mod run;
+pub mod tap;
+pub mod vpcd;
 
-/// What a subcommand returns: its exit code, or an error printed as `hcectl: error: …`.
-pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+/// What a subcommand that only prints returns: its exit code, or an error to print.
+pub type CliResult = Result<std::process::ExitCode, Box<dyn std::error::Error>>;
 
-/// One `hcectl` subcommand.
-#[derive(Clone, Copy)]
-pub struct Subcommand {
-    /// Its clap definition (name, help, arguments).
-    pub command: fn() -> clap::Command,
-    /// Runs it with the matches of its own arguments.
-    pub run: fn(&clap::ArgMatches) -> CliResult,
+/// Why a subcommand could not do its job (a failed script is not an error: see `run`).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Card(#[from] CardError),
 }
 
-impl Subcommand {
-    pub fn name(&self) -> String {
-        (self.command)().get_name().to_string()
+/// What the in-process card is built from.
+#[derive(Clone, Debug, Default)]
+pub struct CardOptions {
+    /// `--store PATH`: a wallet store to serve instead of the built-in wallet.
+    pub store: Option<PathBuf>,
+    /// `--vector-wallet` (hidden): serve [`crate::vector_wallet`], which answers exactly
+    /// as the shared e2e Smart Tap vector says (transport tests).
+    pub vector_wallet: bool,
+}
+
+/// The project's shared directory: `$HCE_SHARED_DIR`, else `shared/` beside the workspace.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("HCE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
+}
+
+/// Builds the in-process card (`hcectl run` without `--pcsc`, `hcectl vpcd`).
+pub type CardFactory<'a> = &'a dyn Fn(&CardOptions) -> Result<Router, CliError>;
+
+/// The card `hcectl` serves by default: the applets this build has. For now that is the
+/// embedded demo wallet ([`crate::demo_wallet`]) and the [`Loopback`] transport-test applet.
+pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
+    if let Some(path) = &options.store {
+        return Err(CliError::Usage(format!(
+            "--store {}: this build has no wallet store to open",
+            path.display()
+        )));
     }
+    if options.vector_wallet {
+        return crate::vector_wallet::router(&shared_dir())
+            .map_err(|e| CliError::Usage(format!("--vector-wallet: {e}")));
+    }
+    // The embedded demo wallet (Smart Tap), plus the transport-test applet.
+    let engine = std::sync::Arc::new(
+        crate::demo_wallet::engine().map_err(|e| CliError::Usage(e.to_string()))?,
+    );
+    let events = std::sync::Arc::new(hce_wallet_core::ports::EventLog::default());
+    let mut router =
+        crate::demo_wallet::router(engine, events).map_err(|e| CliError::Usage(e.to_string()))?;
+    router.register(Box::new(Loopback::new()));
+    Ok(router)
 }

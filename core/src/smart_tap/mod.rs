@@ -1,0 +1,471 @@
+//! The Google Smart Tap 2.1 handset applet (spec `shared/spec/smart-tap.md`).
+//!
+//! One [`SmartTapApplet`] answers both AIDs (OSE.VAS.01 and Smart Tap 2, spec §3) and the
+//! four Smart Tap commands (§6.3–6.6) behind the [`crate::router::Router`]. Per field
+//! session it holds: the handset nonce and ephemeral key (made when armed, §6.1), the
+//! authenticated session and its keys (§6.3), and a pending chained answer (§6.5).
+//!
+//! State machine:
+//! - armed: nonce + ephemeral key ready (explicit [`SmartTapApplet::arm`], lazily at
+//!   the first SELECT, and again right after every deactivation so the next tap is cheap);
+//! - selected: either SELECT answered; both reuse the same nonce and key (§14). Any
+//!   SELECT wipes an authenticated session and a pending chained answer;
+//! - authenticated: a NEGOTIATE verified; a later NEGOTIATE replaces or (on failure)
+//!   wipes it; after [`SmartTapConfig::max_failed_negotiations`] failures → `9406`;
+//! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
+//! - `deactivate` wipes everything (zeroizing keys) and re-arms.
+//!
+//! Submodules follow the spec's concerns: [`records`] (§4–5, §7), [`fci`] (§6.1–6.2),
+//! [`negotiate`] (§6.3), [`get_data`] (§6.4–6.5, §7.3), [`push`] (§6.6),
+//! [`session`] and [`crypto`] (§11), [`status`] (§8).
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+pub mod crypto;
+pub mod fci;
+pub mod get_data;
+pub mod negotiate;
+pub mod push;
+pub mod records;
+pub mod session;
+pub mod status;
+
+use std::sync::Arc;
+
+use crate::apdu::{sw, Command, Response, StatusWord, CLA_ISO, INS_SELECT};
+use crate::events::{AuthFailure, WalletEvent};
+use crate::ports::{
+    Clock, CollectorId, EventSink, IssuerKeyRing, PassSource, PushListener, RandomSource,
+    Selection, SelectionRequest,
+};
+use crate::router::{Applet, Deactivation};
+
+use get_data::{Chain, GetDataRequest};
+use negotiate::NegotiateRequest;
+use push::PushRequest;
+use records::{REB_COMPRESSED, REB_ENCRYPTED};
+use session::{Ephemeral, Session};
+
+/// `OSE.VAS.01` (spec §3).
+pub const OSE_AID: &[u8] = b"OSE.VAS.01";
+/// Smart Tap 2 (spec §3).
+pub const ST2_AID: &[u8] = &[0xA0, 0x00, 0x00, 0x04, 0x76, 0xD0, 0x00, 0x01, 0x11];
+const AIDS: &[&[u8]] = &[OSE_AID, ST2_AID];
+
+/// CLA of every Smart Tap command (spec §2).
+pub const CLA_SMART_TAP: u8 = 0x90;
+/// NEGOTIATE SECURE SMART TAP SESSION (spec §6.3).
+pub const INS_NEGOTIATE: u8 = 0x53;
+/// GET SMART TAP DATA (spec §6.4).
+pub const INS_GET_DATA: u8 = 0x50;
+/// GET MORE SMART TAP DATA (spec §6.5).
+pub const INS_GET_MORE_DATA: u8 = 0xC0;
+/// PUSH SMART TAP DATA (spec §6.6).
+pub const INS_PUSH_DATA: u8 = 0x52;
+
+/// `C1` byte-0 values Google's sample reader accepts (spec §13 item 1).
+pub const ACCEPTED_TRANSACTION_MODES: [u8; 8] = [0xCC, 0xC8, 0xC0, 0x8C, 0x88, 0x80, 0x0C, 0x08];
+/// Longest wallet label accepted (keeps the FCI well inside one short R-APDU).
+pub const MAX_LABEL_LEN: usize = 64;
+
+/// Tunables of the applet. [`Default`] reproduces the project's test vector.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmartTapConfig {
+    /// FCI tag `50`; readers detect Google Wallet by "AndroidPay" (spec §6.1).
+    pub wallet_label: String,
+    /// `C1` byte 0: `0x0C` pass enabled + requested, `0x08` pass enabled (spec §6.1).
+    pub transaction_mode: u8,
+    /// `C1` bytes 1–7 (meaning unknown; the trace's `00 00 00 00 00 80 80`).
+    pub c1_trailing: [u8; 7],
+    /// `DF62`: `0x01` the reader may skip the second SELECT, `0x02` VAS support.
+    pub capabilities: u8,
+    /// Largest R-APDU data field for GET DATA answers; the effective slice is also
+    /// capped by the command's Ne (spec §6.5).
+    pub chunk_size: usize,
+    /// Accept pre-signed authentication (auth byte without the live bit) and answer
+    /// `9002`; off by default because it allows replaying a captured NEGOTIATE (§6.3).
+    pub accept_pre_signed: bool,
+    /// Failed NEGOTIATEs allowed per field session before answering `9406`.
+    pub max_failed_negotiations: u32,
+}
+
+impl Default for SmartTapConfig {
+    fn default() -> Self {
+        SmartTapConfig {
+            wallet_label: "AndroidPay".to_owned(),
+            transaction_mode: 0x0C,
+            c1_trailing: [0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x80],
+            capabilities: 0x03,
+            chunk_size: 256,
+            accept_pre_signed: false,
+            max_failed_negotiations: 8,
+        }
+    }
+}
+
+/// Why a [`SmartTapConfig`] is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("wallet label must be 1 to {MAX_LABEL_LEN} bytes, got {0}")]
+    Label(usize),
+    #[error("C1 transaction mode {0:#04x} is not one Google's sample reader accepts")]
+    TransactionMode(u8),
+    #[error("chunk size must be at least 1")]
+    ChunkSize,
+}
+
+impl SmartTapConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let len = self.wallet_label.len();
+        if len == 0 || len > MAX_LABEL_LEN {
+            return Err(ConfigError::Label(len));
+        }
+        if !ACCEPTED_TRANSACTION_MODES.contains(&self.transaction_mode) {
+            return Err(ConfigError::TransactionMode(self.transaction_mode));
+        }
+        if self.chunk_size == 0 {
+            return Err(ConfigError::ChunkSize);
+        }
+        Ok(())
+    }
+}
+
+/// Everything outside the applet that it talks to (see [`crate::ports`]).
+pub struct SmartTapPorts {
+    pub key_ring: Arc<dyn IssuerKeyRing>,
+    pub passes: Arc<dyn PassSource>,
+    pub push: Option<Arc<dyn PushListener>>,
+    pub events: Arc<dyn EventSink>,
+    pub random: Box<dyn RandomSource>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The Smart Tap 2.1 handset applet.
+pub struct SmartTapApplet {
+    ports: SmartTapPorts,
+    config: SmartTapConfig,
+    ephemeral: Option<Ephemeral>,
+    selected: bool,
+    session: Option<Session>,
+    chain: Chain,
+    failed_negotiations: u32,
+}
+
+impl std::fmt::Debug for SmartTapApplet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmartTapApplet")
+            .field("armed", &self.ephemeral.is_some())
+            .field("selected", &self.selected)
+            .field("authenticated", &self.session.as_ref().map(|s| s.collector))
+            .field("failed_negotiations", &self.failed_negotiations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmartTapApplet {
+    /// A new, unarmed applet. Call [`SmartTapApplet::arm`] ahead of the tap to move key
+    /// generation off the APDU path.
+    pub fn new(ports: SmartTapPorts, config: SmartTapConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(SmartTapApplet {
+            ports,
+            config,
+            ephemeral: None,
+            selected: false,
+            session: None,
+            chain: Chain::Idle,
+            failed_negotiations: 0,
+        })
+    }
+
+    pub fn config(&self) -> &SmartTapConfig {
+        &self.config
+    }
+
+    /// Prepares the next tap: draws the handset nonce and ephemeral key pair unless they
+    /// exist already. Returns whether the applet is armed.
+    pub fn arm(&mut self) -> bool {
+        if self.ephemeral.is_none() {
+            self.ephemeral = Ephemeral::generate(self.ports.random.as_mut());
+        }
+        self.ephemeral.is_some()
+    }
+
+    pub fn is_armed(&self) -> bool {
+        self.ephemeral.is_some()
+    }
+
+    /// Whether a terminal is authenticated in this field session.
+    pub fn authenticated_collector(&self) -> Option<CollectorId> {
+        self.session.as_ref().map(|s| s.collector)
+    }
+
+    fn emit(&self, event: WalletEvent) {
+        self.ports.events.emit(event);
+    }
+
+    /// Drops the authenticated session (its keys zeroize on drop) and any chained answer.
+    fn wipe_session(&mut self) {
+        self.session = None;
+        self.chain = Chain::Idle;
+    }
+
+    fn smart_tap(&mut self, command: &Command<'_>) -> Response {
+        let known =
+            matches!(command.ins, INS_NEGOTIATE | INS_GET_DATA | INS_GET_MORE_DATA | INS_PUSH_DATA);
+        if !known {
+            return Response::status(status::INVALID_STATE);
+        }
+        if (command.p1, command.p2) != (0, 0) {
+            return Response::status(sw::WRONG_P1P2);
+        }
+        match command.ins {
+            INS_NEGOTIATE => self.negotiate(command),
+            INS_GET_DATA => self.get_data(command),
+            INS_GET_MORE_DATA => {
+                let limit = self.chunk_limit(command);
+                self.chain.next(limit)
+            }
+            _ => self.push(command),
+        }
+    }
+
+    fn chunk_limit(&self, command: &Command<'_>) -> usize {
+        self.config.chunk_size.min(command.ne())
+    }
+
+    fn negotiate(&mut self, command: &Command<'_>) -> Response {
+        if !self.selected {
+            return Response::status(status::INVALID_STATE);
+        }
+        if self.failed_negotiations >= self.config.max_failed_negotiations {
+            log::warn!("smart tap: NEGOTIATE refused after {} failures", self.failed_negotiations);
+            return Response::status(status::TOO_MANY_REQUESTS);
+        }
+        // Fail closed: whatever happens next, an earlier session is no longer current.
+        self.wipe_session();
+        match self.authenticate(command.data) {
+            Ok((data, sw)) => {
+                self.failed_negotiations = 0;
+                Response::new(data, sw)
+            }
+            Err(sw) => {
+                self.failed_negotiations = self.failed_negotiations.saturating_add(1);
+                Response::status(sw)
+            }
+        }
+    }
+
+    /// Spec §6.3 steps 1–10. Errors are the status word to answer, with no data.
+    fn authenticate(&mut self, data: &[u8]) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+        let Some(eph) = self.ephemeral.as_ref() else {
+            return Err(status::INVALID_STATE);
+        };
+        let request = NegotiateRequest::parse(data).map_err(|e| {
+            log::info!("smart tap: malformed NEGOTIATE: {e}");
+            e.status()
+        })?;
+        let (collector, key_version) = (request.collector, request.key_version);
+        let fail = |reason: AuthFailure, sw: StatusWord| {
+            log::info!(
+                "smart tap: collector {collector} v{key_version} not authenticated: {reason:?}"
+            );
+            self.ports.events.emit(WalletEvent::AuthenticationFailed {
+                collector,
+                key_version,
+                reason,
+            });
+            sw
+        };
+        let now = self.ports.clock.now();
+        if !self.ports.passes.could_redeem(collector, now) {
+            return Err(fail(AuthFailure::NoRedeemablePass, status::AUTH_FAILED));
+        }
+        let Some(key) = self.ports.key_ring.collector_key(collector, key_version, now) else {
+            return Err(fail(AuthFailure::UnknownKey, status::AUTH_FAILED));
+        };
+        let Ok(terminal_key) = p256::PublicKey::from_sec1_bytes(&request.terminal_key) else {
+            return Err(fail(AuthFailure::BadEphemeralKey, status::INVALID_CRYPTO_INPUT));
+        };
+        let live = request.is_live();
+        if !live && !self.config.accept_pre_signed {
+            return Err(fail(AuthFailure::PreSignedRefused, status::AUTH_FAILED));
+        }
+        let signed = request.signed_bytes(&eph.nonce);
+        if !crypto::verify_signature(&key, &signed, &request.signature) {
+            return Err(fail(AuthFailure::BadSignature, status::AUTH_FAILED));
+        }
+        let info_prefix = request.info_prefix(&eph.nonce);
+        let info: [&[u8]; 2] = [&info_prefix, &request.signature];
+        let Some(keys) =
+            crypto::derive_session_keys(&eph.secret, &terminal_key, &eph.public, &info)
+        else {
+            log::error!("smart tap: key derivation failed");
+            return Err(sw::UNKNOWN);
+        };
+        let answer = negotiate::answer(&request.session, &eph.public);
+        self.session = Some(Session { id: request.session.id, collector, key_version, live, keys });
+        log::info!("smart tap: collector {collector} v{key_version} authenticated (live: {live})");
+        self.emit(WalletEvent::Authenticated { collector, key_version });
+        Ok((answer, if live { status::OK } else { status::PRE_SIGNED }))
+    }
+
+    fn get_data(&mut self, command: &Command<'_>) -> Response {
+        let request = match GetDataRequest::parse(command.data) {
+            Ok(r) => r,
+            Err(e) => {
+                log::info!("smart tap: malformed GET DATA: {e}");
+                return Response::status(e.status());
+            }
+        };
+        self.chain = Chain::Idle;
+        let Some(session) = self.session.as_ref() else {
+            log::info!("smart tap: GET DATA without an authenticated session");
+            return Response::status(status::NO_PASSES);
+        };
+        if session.id != request.session.id {
+            log::info!("smart tap: GET DATA for a session that was not negotiated");
+            return Response::status(status::NO_PASSES);
+        }
+        let collector = session.collector;
+        if request.collector != collector {
+            log::info!(
+                "smart tap: GET DATA for collector {} but {collector} authenticated",
+                request.collector
+            );
+            return Response::status(status::NO_PASSES);
+        }
+        let selection = self.ports.passes.select(&SelectionRequest {
+            collector,
+            service_types: request.service_types.clone(),
+            now: self.ports.clock.now(),
+        });
+        let pass = match selection {
+            Selection::Send(pass) => pass,
+            Selection::NothingEligible => {
+                self.emit(WalletEvent::NothingEligible { collector });
+                return Response::status(status::NO_PASSES);
+            }
+            Selection::ChooserRequired { candidates } => {
+                self.emit(WalletEvent::ChooserRequired { collector, candidates });
+                return Response::status(status::CHOOSER_REQUIRED);
+            }
+            Selection::UnlockRequired => {
+                self.emit(WalletEvent::UnlockRequired { collector });
+                return Response::status(status::DEVICE_LOCKED);
+            }
+        };
+        let plaintext = get_data::bundle(&pass);
+        let compressed = if request.zlib { crypto::zlib(&plaintext) } else { None };
+        let (flags, body) = match compressed.as_ref() {
+            Some(z) => (REB_ENCRYPTED | REB_COMPRESSED, z.as_slice()),
+            // No zlib asked for (or the encoder failed): plain body, flags say so.
+            None => (REB_ENCRYPTED, plaintext.as_slice()),
+        };
+        let mut iv = [0u8; crypto::IV_LEN];
+        self.ports.random.fill(&mut iv);
+        let Some(reb) = crypto::seal(&session.keys, flags, &iv, body) else {
+            log::error!("smart tap: sealing the bundle failed");
+            return Response::status(sw::UNKNOWN);
+        };
+        let data = get_data::answer(&request.session, reb);
+        log::info!("smart tap: pass {} sent to collector {collector}", pass.object_id);
+        self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
+        let limit = self.chunk_limit(command);
+        self.chain.start(data, status::OK, limit)
+    }
+
+    fn push(&mut self, command: &Command<'_>) -> Response {
+        let request = match PushRequest::parse(command.data) {
+            Ok(r) => r,
+            Err(e) => {
+                log::info!("smart tap: malformed PUSH DATA: {e}");
+                return Response::status(e.status());
+            }
+        };
+        // Only a push inside the authenticated session speaks for its collector (§6.6).
+        let collector =
+            self.session.as_ref().filter(|s| s.id == request.session.id).map(|s| s.collector);
+        let now = self.ports.clock.now();
+        let updates = match self.ports.push.as_ref() {
+            Some(listener) => listener.on_push(collector, &request.data, now),
+            None => 0,
+        };
+        self.emit(WalletEvent::PushReceived { collector, updates });
+        Response::new(push::answer(&request.session), status::OK)
+    }
+}
+
+impl Applet for SmartTapApplet {
+    fn aids(&self) -> &[&'static [u8]] {
+        AIDS
+    }
+
+    fn select(&mut self, aid: &[u8], _command: &Command<'_>) -> Response {
+        self.wipe_session();
+        if !self.arm() {
+            return Response::status(sw::FILE_NOT_FOUND);
+        }
+        let Some(eph) = self.ephemeral.as_ref() else {
+            return Response::status(sw::FILE_NOT_FOUND);
+        };
+        let data = if aid == OSE_AID {
+            fci::ose_fci(&self.config, &eph.nonce, &eph.public)
+        } else if aid == ST2_AID {
+            fci::st2_answer(&eph.nonce)
+        } else {
+            return Response::status(sw::FILE_NOT_FOUND);
+        };
+        self.selected = true;
+        Response::new(data, status::OK)
+    }
+
+    fn process(&mut self, command: &Command<'_>) -> Response {
+        match (command.cla, command.ins) {
+            (CLA_SMART_TAP, _) => self.smart_tap(command),
+            (CLA_ISO, INS_SELECT) => Response::status(sw::INCORRECT_P1P2),
+            (CLA_ISO, _) => Response::status(sw::INS_NOT_SUPPORTED),
+            _ => Response::status(sw::CLA_NOT_SUPPORTED),
+        }
+    }
+
+    fn deactivate(&mut self, reason: Deactivation) {
+        log::debug!("smart tap: deactivated ({reason:?})");
+        self.wipe_session();
+        self.ephemeral = None;
+        self.selected = false;
+        self.failed_negotiations = 0;
+        self.emit(WalletEvent::Deactivated);
+        self.arm();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applet_is_send() {
+        fn assert_send<T: Send>() {}
+        assert_send::<SmartTapApplet>();
+    }
+
+    #[test]
+    fn config_validation() {
+        assert_eq!(SmartTapConfig::default().validate(), Ok(()));
+        let bad = |f: fn(&mut SmartTapConfig)| {
+            let mut c = SmartTapConfig::default();
+            f(&mut c);
+            c.validate().unwrap_err()
+        };
+        assert_eq!(bad(|c| c.wallet_label.clear()), ConfigError::Label(0));
+        assert_eq!(bad(|c| c.wallet_label = "x".repeat(65)), ConfigError::Label(65));
+        assert_eq!(bad(|c| c.transaction_mode = 0x04), ConfigError::TransactionMode(0x04));
+        assert_eq!(bad(|c| c.chunk_size = 0), ConfigError::ChunkSize);
+    }
+}

@@ -1,0 +1,123 @@
+//! The core's ports implemented by the store for the APDU path (spec §6.3 step 4, §6.6,
+//! §12). Every call reads the current [`TapSnapshot`]; nothing here waits for a writer or
+//! touches the file. Pushes and events are queued in memory and written later by
+//! [`Store::apply_pending_pushes`] and [`Store::flush_events`] off the NFC thread.
+
+use hce_wallet_core::events::WalletEvent;
+use hce_wallet_core::ports::{
+    CollectorId, EventSink, IssuerKeyRing, PassSource, PushData, PushListener, Selection,
+    SelectionRequest,
+};
+use hce_wallet_core::time::Timestamp;
+
+use crate::records::EventRecord;
+use crate::snapshot::TapSnapshot;
+use crate::store::{event, Store};
+
+/// Bound on queued pushes: a terminal flooding PUSH DATA cannot grow memory.
+const MAX_PENDING_PUSHES: usize = 64;
+/// Bound on queued events between flushes.
+const MAX_PENDING_EVENTS: usize = 1024;
+
+impl IssuerKeyRing for TapSnapshot {
+    fn collector_key(
+        &self,
+        collector: CollectorId,
+        key_version: u32,
+        now: Timestamp,
+    ) -> Option<p256::PublicKey> {
+        TapSnapshot::collector_key(self, collector, key_version, now)
+    }
+}
+
+impl PassSource for TapSnapshot {
+    fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
+        TapSnapshot::could_redeem(self, collector, now)
+    }
+    fn select(&self, request: &SelectionRequest) -> Selection {
+        TapSnapshot::select(self, request)
+    }
+}
+
+impl IssuerKeyRing for Store {
+    fn collector_key(
+        &self,
+        collector: CollectorId,
+        key_version: u32,
+        now: Timestamp,
+    ) -> Option<p256::PublicKey> {
+        self.prepare_tap().collector_key(collector, key_version, now)
+    }
+}
+
+impl PassSource for Store {
+    fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
+        self.prepare_tap().could_redeem(collector, now)
+    }
+    fn select(&self, request: &SelectionRequest) -> Selection {
+        self.prepare_tap().select(request)
+    }
+}
+
+impl PushListener for Store {
+    /// Counts the updates this collector may apply and queues the push for
+    /// [`Store::apply_pending_pushes`] (which re-checks them inside its transaction).
+    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize {
+        let n = self.prepare_tap().applicable_updates(collector, push);
+        if n > 0 {
+            let mut q = self.pending_pushes.lock().unwrap_or_else(|p| p.into_inner());
+            if q.len() < MAX_PENDING_PUSHES {
+                q.push((collector, push.clone(), now));
+            } else {
+                log::warn!("push queue full; push dropped");
+                return 0;
+            }
+        }
+        n
+    }
+}
+
+impl EventSink for Store {
+    fn emit(&self, e: WalletEvent) {
+        let rec = to_record(&e);
+        let mut q = self.pending_events.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() < MAX_PENDING_EVENTS {
+            q.push(rec);
+        }
+    }
+}
+
+/// The log form of a [`WalletEvent`] (identifiers only).
+pub fn to_record(e: &WalletEvent) -> EventRecord {
+    let s = String::new;
+    match e {
+        WalletEvent::Authenticated { collector, key_version } => {
+            event("tap.authenticated", Some(collector.0), None, format!("key {key_version}"))
+        }
+        WalletEvent::AuthenticationFailed { collector, key_version, reason } => event(
+            "tap.auth_failed",
+            Some(collector.0),
+            None,
+            format!("key {key_version}: {reason:?}"),
+        ),
+        WalletEvent::PassSent { collector, object_id } => {
+            event("tap.sent", Some(collector.0), Some(object_id.clone()), s())
+        }
+        WalletEvent::NothingEligible { collector } => {
+            event("tap.nothing_eligible", Some(collector.0), None, s())
+        }
+        WalletEvent::ChooserRequired { collector, candidates } => event(
+            "tap.chooser",
+            Some(collector.0),
+            None,
+            format!("{} candidates", candidates.len()),
+        ),
+        WalletEvent::UnlockRequired { collector } => {
+            event("tap.unlock_required", Some(collector.0), None, s())
+        }
+        WalletEvent::PushReceived { collector, updates } => {
+            event("push.received", collector.map(|c| c.0), None, format!("{updates} updates"))
+        }
+        WalletEvent::Deactivated => event("tap.deactivated", None, None, s()),
+    }
+}
