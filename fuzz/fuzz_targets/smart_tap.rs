@@ -67,8 +67,7 @@ impl PassSource for OnePass {
         collector == COLLECTOR
     }
     fn select(&self, request: &SelectionRequest) -> Selection {
-        if request.collector == COLLECTOR && self.0.pass_type.requested_by(&request.service_types)
-        {
+        if request.collector == COLLECTOR && self.0.pass_type.requested_by(&request.service_types) {
             Selection::Send(self.0.clone())
         } else {
             Selection::NothingEligible
