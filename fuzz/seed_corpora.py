@@ -3,7 +3,7 @@
 
 Writes corpus/<target>/<sha1> files: every C-APDU and R-APDU of the vector files (apdu),
 every data payload and nested record payload (ndef, ber_tlv), and the e2e tap as one
-framed APDU sequence plus each command alone (router). Vectors are found under
+framed APDU sequence plus each command alone (router, smart_tap). Vectors are found under
 $HCE_SHARED_DIR or ../../shared relative to this directory.
 """
 import hashlib
@@ -16,7 +16,7 @@ SHARED = os.environ.get("HCE_SHARED_DIR", os.path.join(HERE, "..", "..", "shared
 VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
 FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
 
-seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set()}
+seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set()}
 
 
 def frame(apdus, op=0):
@@ -68,6 +68,7 @@ def main():
         seeds["router"].add(frame(commands, op=1))
         for c in commands:
             seeds["router"].add(frame([c]))
+    seeds["smart_tap"] = set(seeds["router"])
     # A few DOLs and padded TLVs for the lenient paths.
     seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
                              bytes.fromhex("00500141ff870101")})

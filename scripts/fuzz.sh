@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Fuzzing of the codecs and the router (fuzz/, cargo-fuzz on nightly).
 #   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 25) — what CI runs
-#   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 1000000)
+#   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 1000000); targets in
+#                           FUZZ_SLOW (default: smart_tap, ~100 execs/s because every input
+#                           runs real P-256 crypto) for FUZZ_SLOW_SECONDS (default 600)
 #   FUZZ_TARGETS="apdu ndef" limits the targets (one core, one target at a time).
 # Corpora are seeded from the Smart Tap vectors (fuzz/seed_corpora.py) into fuzz/corpus/
 # (not committed); crashes land in fuzz/artifacts/<target>/. Prints one line per target
@@ -10,7 +12,8 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap})
+slow=" ${FUZZ_SLOW:-smart_tap} "
 seconds=${FUZZ_SECONDS:-25}
 runs=${FUZZ_RUNS:-1000000}
 
@@ -37,11 +40,16 @@ trap 'rm -rf "$logs"' EXIT
 summary=()
 failed=0
 for t in "${targets[@]}"; do
-  echo "== fuzz $t (${limit[*]})"
+  run_limit=("${limit[@]}")
+  if [ "$mode" = long ] && [[ "$slow" == *" $t "* ]]; then
+    run_limit=(-max_total_time="${FUZZ_SLOW_SECONDS:-600}")
+  fi
+  echo "== fuzz $t (${run_limit[*]})"
   status=0
   touch "$logs/start-$t"
+  started=$SECONDS
   cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \
-    "${limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
+    "${run_limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$t" | grep -o '[0-9]*$' | tail -n 1)
   # Findings of this run only (older artifacts are kept for inspection).
   crashes=$(find "artifacts/$t" -type f -newer "$logs/start-$t" 2>/dev/null | wc -l)
@@ -50,7 +58,9 @@ for t in "${targets[@]}"; do
     [ "$crashes" -gt 0 ] || crashes="1 (exit $status)"
     tail -n 30 "$logs/$t"
   fi
-  line=$(printf '%-8s execs %-10s crashes %s' "$t" "${execs:-?}" "$crashes")
+  elapsed=$((SECONDS - started))
+  line=$(printf '%-8s execs %-10s crashes %-3s (%ss, %s exec/s)' "$t" "${execs:-?}" "$crashes" \
+    "$elapsed" "$(( ${execs:-0} / (elapsed > 0 ? elapsed : 1) ))")
   echo "$line"
   summary+=("$line")
 done

@@ -2,9 +2,10 @@
 //! answers at least a status word. The input is a sequence of frames `op len bytes…`:
 //! `op & 1` deactivates (link loss) before the APDU, `op & 2` deselects.
 //!
-//! For now the router holds a trivial applet (echo, registered for OSE.VAS.01 and Smart
-//! Tap 2, plus a second one) that parses NDEF data the way Smart Tap commands carry it;
-//! the Smart Tap applet is added here once it is merged.
+//! The router holds two cheap applets (echo, one registered for OSE.VAS.01 and Smart Tap
+//! 2 that parses NDEF data the way Smart Tap commands carry it, one on another AID), so
+//! this target runs fast and exercises the routing rules; `smart_tap` puts the real
+//! Smart Tap applet behind the router.
 #![no_main]
 
 use hce_wallet_core::apdu::{sw, Command, Response, StatusWord};
