@@ -12,9 +12,9 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap pass_import key_bundle store_record store_open})
 slow=" ${FUZZ_SLOW:-smart_tap} "
-seconds=${FUZZ_SECONDS:-25}
+seconds=${FUZZ_SECONDS:-12}
 runs=${FUZZ_RUNS:-1000000}
 
 case "$mode" in
@@ -48,6 +48,9 @@ for t in "${targets[@]}"; do
   status=0
   touch "$logs/start-$t"
   started=$SECONDS
+  mkdir -p "corpus/$t"
+  if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json "corpus/$t/"; fi
+  if [ "$t" = store_open ]; then cp ../store/tests/fixtures/*.redb "corpus/$t/" 2>/dev/null || true; fi
   cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \
     "${run_limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$t" | grep -o '[0-9]*$' | tail -n 1)
