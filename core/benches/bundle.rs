@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use hce_wallet_core::key_bundle::{
-    sign, verify, CollectorEntry, IssuerEntry, KeyBundle, KeyEntry, Limits, PinnedRoots,
+    decode_payload, encode_payload, sign, verify, CollectorEntry, IssuerEntry, KeyBundle, KeyEntry,
+    Limits, PinnedRoots,
 };
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
 use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, RandomSource};
@@ -114,6 +115,7 @@ fn main() {
     let bytes = sign(&bundle, &root()).unwrap();
     let roots = PinnedRoots::new([PublicKey::from(root().verifying_key())]);
     let limits = Limits::default();
+    let payload = encode_payload(&bundle).unwrap();
     let verified = verify(&bytes, &roots, &limits).unwrap();
     let mut previous = KeyRing::new();
     previous
@@ -124,6 +126,12 @@ fn main() {
     let applied = ring.snapshot();
 
     let mut c = Criterion::default().configure_from_args().sample_size(20);
+    if std::env::var_os("BUNDLE_BENCH_SUMMARY_ONLY").is_some() {
+        c = c
+            .sample_size(10)
+            .measurement_time(Duration::from_millis(100))
+            .warm_up_time(Duration::from_millis(10));
+    }
     c.bench_function("bundle/verify+apply 10k issuers", |b| {
         b.iter_batched(
             || previous.clone(),
@@ -156,6 +164,13 @@ fn main() {
         let v = verify(&bytes, &roots, &limits).unwrap();
         black_box(r.apply(&v, NOW).unwrap());
     });
+    let decode = median_of(15, || {
+        black_box(decode_payload(&payload, &limits).unwrap());
+    });
+    let apply = median_of(15, || {
+        let mut r = previous.clone();
+        black_box(r.apply(&verified, NOW).unwrap());
+    });
     let not_modified = median_of(1001, || not_modified_round(&mut engine, &ring));
     println!();
     println!("summary ({} bytes, {} keys):", bytes.len(), bundle.key_count());
@@ -163,6 +178,11 @@ fn main() {
         "  verify+apply 10k issuers: {:>9.3} ms   target < 50 ms   ({:.1}x under)",
         full.as_secs_f64() * 1e3,
         0.050 / full.as_secs_f64()
+    );
+    println!(
+        "    of which payload decode:  {:>9.3} ms, apply: {:>9.3} ms",
+        decode.as_secs_f64() * 1e3,
+        apply.as_secs_f64() * 1e3
     );
     println!(
         "  304 path compute:         {:>9.3} us   target < 1 ms    ({:.0}x under)",
