@@ -7,7 +7,7 @@ CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
 .PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-kotlin fuzz-smoke \
-        fuzz bench stress size bindings android clean
+        fuzz bench bench-kotlin stress size bindings android clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ test-vpcd: ## The core as a virtual card behind pcscd + vpcd, driven by scriptor
 
 test-kotlin: ## Kotlin bindings on the desktop JVM (kotlinc + JNA + JUnit)
 	bash scripts/test-kotlin.sh
+
+bench-kotlin: ## Per-APDU call cost from Kotlin: JNI fast path vs UniFFI/JNA vs empty functions
+	bash scripts/test-kotlin.sh --bench
 
 fuzz-smoke: ## A short run of every fuzz target (nightly, cargo-fuzz)
 	bash scripts/fuzz.sh smoke

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # make test-vpcd: the core as a virtual card behind a real pcscd + vsmartcard vpcd driver,
 # driven by two independent PC/SC clients, scriptor (pcsc-tools) and pyscard, and by
-# `hcectl run --pcsc` (the Rust pcsc crate). Every APDU script in tests/scripts/ runs
-# through each client, then: a reset ends the field session, a pcscd restart is survived
-# by `hcectl vpcd` (it reconnects), and Ctrl-C stops it cleanly.
+# hcectl's own PC/SC transport (`run --pcsc`, `tap --pcsc/--vpcd`).
+# Slot 0 (`hcectl vpcd`, default card): every APDU script in tests/scripts/ through each
+# client, a reset ends the field session, a pcscd restart is survived (it reconnects),
+# Ctrl-C stops it cleanly. Slot 1 (`hcectl vpcd --vector-wallet`): the shared e2e Smart
+# Tap vector byte for byte through each client, and the reference terminal reads pass 2018.
+#
+# VPCD_SCRIPTS (space-separated paths) replaces the slot-0 scripts; VPCD_ARGS adds
+# arguments to the slot-0 `hcectl vpcd`. The reset checks use the loopback test applet
+# (tests/src/loopback.rs), which the default card registers.
 #
 # Isolation: pcscd runs as our child on a private socket (systemd-style socket activation;
 # clients follow PCSCLITE_CSOCK_NAME) with a private reader.conf whose vpcd port is free,
@@ -37,6 +43,7 @@ HCECTL="${CARGO_TARGET_DIR:-target}/debug/hcectl"
 WORK=$(mktemp -d)
 PCSCD_PID=""
 VPCD_PID=""
+VPCD2_PID=""
 
 stop_pid() { # pid [signal]: signal it, wait up to 5 s, then KILL
   local pid=$1 sig=${2:-TERM} i
@@ -50,6 +57,7 @@ stop_pid() { # pid [signal]: signal it, wait up to 5 s, then KILL
 
 cleanup() {
   stop_pid "$VPCD_PID"
+  stop_pid "$VPCD2_PID"
   stop_pid "$PCSCD_PID"
   if ((failed)) || [ -n "${KEEP_LOGS:-}" ]; then
     echo "test-vpcd: logs kept in $WORK"
@@ -122,7 +130,7 @@ start_pcscd() {
   die "pcscd did not start on the private socket"
 }
 
-SCRIPTS=(tests/scripts/*.apdu)
+read -r -a SCRIPTS <<<"${VPCD_SCRIPTS:-$(echo tests/scripts/*.apdu)}"
 echo "test-vpcd: pcscd with vpcd on port $PORT, scripts: ${SCRIPTS[*]}"
 
 for s in "${SCRIPTS[@]}"; do
@@ -130,7 +138,8 @@ for s in "${SCRIPTS[@]}"; do
 done
 
 start_pcscd
-"$HCECTL" vpcd --port "$PORT" >"$WORK/hcectl-vpcd.log" 2>&1 &
+# shellcheck disable=SC2086 # VPCD_ARGS is a word list on purpose
+"$HCECTL" vpcd --port "$PORT" ${VPCD_ARGS:-} >"$WORK/hcectl-vpcd.log" 2>&1 &
 VPCD_PID=$!
 check "card present in '$READER'" "$PY" tests/pcsc/wait_card.py "$READER" "$WAIT_S"
 
@@ -143,6 +152,19 @@ printf '> 00a4040009f06863652d6c6f6f7000\n< 6a82\n' >"$WORK/wrong.apdu"
 check "hcectl run --pcsc: wrong expectation exits 1 with a diff" bash -c \
   '"$1" run --pcsc "$2" "$3" >"$4" 2>&1; [ $? -eq 1 ] && grep -q "^!! MISMATCH" "$4"' \
   _ "$HCECTL" "$READER" "$WORK/wrong.apdu" "$WORK/wrong.out"
+
+# The shared e2e Smart Tap vector, byte for byte, on the second slot: `hcectl vpcd` serving
+# the vector wallet (the Smart Tap applet with the vector's handset randomness).
+E2E="${HCE_SHARED_DIR:-../shared}/vectors/smart-tap/e2e-loyalty-2018.apdu"
+READER2="Virtual PCD 00 01"
+"$HCECTL" vpcd --port "$((PORT + 1))" --vector-wallet -q >"$WORK/hcectl-vpcd2.log" 2>&1 &
+VPCD2_PID=$!
+check "vector wallet present in '$READER2'" "$PY" tests/pcsc/wait_card.py "$READER2" "$WAIT_S"
+py_checks tests/pcsc/scriptor_run.py --reader "$READER2" "$E2E"
+py_checks tests/pcsc/pyscard_run.py --reader "$READER2" "$E2E" "$E2E"
+check "hcectl run --pcsc $E2E" "$HCECTL" run --pcsc "$READER2" "$E2E"
+check "hcectl tap --pcsc: the reference terminal reads pass 2018" bash -c \
+  '"$1" tap --pcsc "$2" >"$3" 2>&1 && grep -q "smartTapRedemptionValue = 2018" "$3"' _ "$HCECTL" "$READER2" "$WORK/tap.out"
 
 # pcscd restarts: hcectl vpcd must reconnect by itself.
 stop_pid "$PCSCD_PID"
@@ -164,6 +186,10 @@ done
 ((rc == 124)) || VPCD_PID=""
 check "hcectl vpcd exits 0 on Ctrl-C (exit $rc)" bash -c \
   '[ "$1" -eq 0 ] && grep -q "stopped after" "$2"' _ "$rc" "$WORK/hcectl-vpcd.log"
+
+# With the first card gone, `hcectl tap --vpcd` finds the vector wallet by itself.
+check "hcectl tap --vpcd reads pass 2018" bash -c \
+  '"$1" tap --vpcd >"$2" 2>&1 && grep -q "smartTapRedemptionValue = 2018" "$2"' _ "$HCECTL" "$WORK/tap-vpcd.out"
 
 echo "test-vpcd: $passed passed, $failed failed"
 ((failed == 0))

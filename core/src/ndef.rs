@@ -6,7 +6,7 @@
 //! 4-byte) and chunk flags, and `encode(parse(b)) == b` for every accepted input.
 //!
 //! Strictness: MB on the first record only, ME on the last only, nothing after ME,
-//! exact lengths, chunk sequences per NDEF §3.2.3 (a `CF` record followed by `TNF 6`
+//! exact lengths, no IL flag with an empty ID, chunk sequences per NDEF §3.2.3 (a `CF` record followed by `TNF 6`
 //! records with no type and no ID), TNF constraints per §3.2.6, and a nesting cap for
 //! callers that descend into payloads ([`MAX_DEPTH`]).
 //!
@@ -91,6 +91,8 @@ pub enum NdefError {
     PayloadTooLarge { record: usize, len: usize, max: usize },
     #[error("messages nested deeper than {MAX_DEPTH}")]
     TooDeep,
+    #[error("record {0}: IL flag with an ID length of 0 (writers omit IL for an empty ID)")]
+    EmptyId(usize),
     #[error("record {record}: {field} of {len} bytes exceeds the {max}-byte limit")]
     FieldTooLong { record: usize, field: &'static str, len: usize, max: usize },
 }
@@ -360,6 +362,11 @@ fn parse_record(bytes: &[u8], index: usize) -> Result<(u8, Record, &[u8]), NdefE
         });
     }
     let id_len = if header & IL != 0 { usize::from(r.byte("ID length")?) } else { 0 };
+    // An empty ID announced by IL could not be re-encoded byte-exact: the record would
+    // come back without IL. Android and every Smart Tap trace omit IL then.
+    if header & IL != 0 && id_len == 0 {
+        return Err(NdefError::EmptyId(index));
+    }
     let record_type = r.take(type_len, "type")?.to_vec();
     let id = r.take(id_len, "ID")?.to_vec();
     let payload = r.take(payload_len, "payload")?.to_vec();
@@ -448,6 +455,8 @@ mod tests {
         );
         assert!(matches!(Message::parse(&[0xD4, 1, 5, b'x']), Err(NdefError::Truncated { .. })));
         assert!(matches!(Message::parse(&[0xD4, 0, 0]), Err(NdefError::BadTnf { .. })));
+        // Found by fuzzing: IL with an empty ID does not survive re-encoding.
+        assert_eq!(Message::parse(&[0xDA, 1, 1, 0, 0, 0x18]), Err(NdefError::EmptyId(0)));
     }
 
     #[test]

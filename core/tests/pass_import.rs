@@ -170,7 +170,7 @@ fn a_rest_list_response() {
     let b = import_json(&fixture("list-response.json")).unwrap();
     assert_eq!(b.classes.len(), 1);
     assert_eq!(b.objects.len(), 1);
-    assert_eq!(b.classes[0].redemption_issuers, [20_180_608]);
+    assert_eq!(b.classes[0].redemption_issuers, [3_265_320_111_641_956_183]);
 }
 
 #[test]

@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
-use hce_wallet_core::ports::{
-    CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest,
-};
+use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, PassSource, PassType, SelectionRequest};
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::*;
 
@@ -42,6 +40,7 @@ fn class(n: usize, issuer: u64) -> (PassClassRecord, Vec<PassObjectRecord>) {
             smart_tap_disabled: false,
             last_push: None,
             display: Some("{\"cardTitle\":\"A loyalty card of typical size\"}".into()),
+            model: None,
         })
         .collect();
     let c = PassClassRecord {
@@ -52,6 +51,7 @@ fn class(n: usize, issuer: u64) -> (PassClassRecord, Vec<PassObjectRecord>) {
         redemption_issuers: vec![issuer],
         display: Some("{\"programName\":\"Bench\"}".into()),
         objects: Vec::new(),
+        model: None,
     };
     (c, objects)
 }
@@ -88,7 +88,8 @@ fn build(dir: &Path, n: usize) -> PathBuf {
 }
 
 fn first_tap(store: &Store) {
-    let req = SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
+    let req =
+        SelectionRequest { collector: CollectorId(COLLECTOR), service_types: vec![0], now: NOW };
     assert!(store.collector_key(CollectorId(COLLECTOR), 1, NOW).is_some());
     assert!(store.could_redeem(CollectorId(COLLECTOR), NOW));
     black_box(store.select(&req));
@@ -96,6 +97,13 @@ fn first_tap(store: &Store) {
 
 fn open_and_tap(path: &Path) {
     let store = Store::open(path, &root()).unwrap();
+    first_tap(&store);
+}
+
+/// The same without redb's whole-file checksum pass on open.
+fn open_and_tap_unchecked(path: &Path) {
+    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let store = Store::open_with(path, &root(), opts).unwrap();
     first_tap(&store);
 }
 
@@ -132,7 +140,7 @@ fn main() {
     let (_, p1k) = &paths[1];
     let store = Store::open(p1k, &root()).unwrap();
     c.bench_function("read_one", |b| {
-        b.iter(|| black_box(store.pass("105.class500.obj3").unwrap().unwrap()))
+        b.iter(|| black_box(store.pass("105.class50.obj3").unwrap().unwrap()))
     });
     let mut i = 0u64;
     c.bench_function("write_one", |b| {
@@ -146,6 +154,8 @@ fn main() {
 
     // Ratios measured in this run (medians of 21 each).
     let t: Vec<Duration> = paths.iter().map(|(_, p)| median(|| open_and_tap(p), 21)).collect();
+    let unchecked: Vec<Duration> =
+        paths.iter().map(|(_, p)| median(|| open_and_tap_unchecked(p), 21)).collect();
     let taps: Vec<Duration> = paths
         .iter()
         .map(|(_, p)| {
@@ -155,7 +165,12 @@ fn main() {
         .collect();
     println!("\nstore ratios (medians, this run):");
     for (k, (n, _)) in paths.iter().enumerate() {
-        println!("  {n:>6} passes: open+first tap {:?}, tap {:?}", t[k], taps[k]);
+        let size = std::fs::metadata(&paths[k].1).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "  {n:>6} passes ({size} bytes): open+first tap {:?} (without page check {:?}), \
+             tap {:?}",
+            t[k], unchecked[k], taps[k]
+        );
     }
     let r = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
     println!("  open+first tap 10k/1k = {:.3}, 10k/100 = {:.3}", r(t[2], t[1]), r(t[2], t[0]));

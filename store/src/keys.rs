@@ -57,7 +57,10 @@ impl RootKey {
         }
         let mut key = Box::new([0u8; KEY_LEN]);
         for (out, pair) in key.iter_mut().zip(text.chunks_exact(2)) {
-            let (Some(hi), Some(lo)) = (hex_digit(pair[0]), hex_digit(pair[1])) else {
+            let (Some(hi), Some(lo)) = (
+                pair.first().copied().and_then(hex_digit),
+                pair.get(1).copied().and_then(hex_digit),
+            ) else {
                 key.zeroize();
                 return Err(StoreError::InvalidKey("expected 64 hex digits"));
             };
@@ -75,7 +78,8 @@ impl RootKey {
     /// Reads 64 hex digits from [`KEY_ENV_VAR`].
     pub fn from_env() -> Result<Self> {
         let text = Zeroizing::new(
-            std::env::var(KEY_ENV_VAR).map_err(|_| StoreError::InvalidKey("HCE_WALLET_KEY unset"))?,
+            std::env::var(KEY_ENV_VAR)
+                .map_err(|_| StoreError::InvalidKey("HCE_WALLET_KEY unset"))?,
         );
         Self::from_hex(&text)
     }

@@ -132,6 +132,9 @@ pub struct PassClassRecord {
     /// Object IDs stored for this class (maintained by the store).
     #[serde(default)]
     pub objects: Vec<String>,
+    /// The core's full class model when imported from it ([`crate::Store::import_batch`]).
+    #[serde(default)]
+    pub model: Option<hce_wallet_core::pass::PassClass>,
 }
 impl Record for PassClassRecord {
     const TABLE: &'static str = crate::tables::PASS_CLASSES;
@@ -162,7 +165,7 @@ pub struct PushRecord {
 }
 
 /// A pass object (schema 2: adds the per-pass Smart Tap toggle and the last push).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PassObjectRecord {
     pub object_id: String,
     pub class_id: String,
@@ -175,6 +178,10 @@ pub struct PassObjectRecord {
     pub last_push: Option<PushRecord>,
     /// Display data the store does not interpret (e.g. the object JSON).
     pub display: Option<String>,
+    /// The core's full object model when imported from it; when class and object both
+    /// carry one, eligibility is decided by `hce_wallet_core::selection::rules`.
+    #[serde(default)]
+    pub model: Option<hce_wallet_core::pass::PassObject>,
 }
 impl Record for PassObjectRecord {
     const TABLE: &'static str = crate::tables::PASS_OBJECTS;

@@ -46,6 +46,14 @@ impl Candidate {
     /// Rules 2–5 of spec §12.2 for `issuer` (the collector's issuer) at `now`.
     pub fn redeemable(&self, issuer: IssuerId, now: Timestamp) -> bool {
         let o = &self.object;
+        if let (Some(cm), Some(om)) = (&self.class.model, &o.model) {
+            // The core's rules are the reference when the full model is stored. Local
+            // wall-clock bounds are read as UTC (the store holds no user time zone).
+            let probe = SelectionRequest { collector: CollectorId(0), service_types: vec![], now };
+            return self.class.redemption_issuers.contains(&issuer)
+                && !o.smart_tap_disabled
+                && hce_wallet_core::selection::rules::check_standing(cm, om, &probe, 0).is_ok();
+        }
         self.class.smart_tap_enabled
             && self.class.redemption_issuers.contains(&issuer)
             && o.redemption_value.as_ref().is_some_and(|v| !v.expose().is_empty())
@@ -103,8 +111,7 @@ impl TapSnapshot {
     }
 
     pub(crate) fn build(txn: ReadTransaction, crypto: Arc<Crypto>) -> Result<Self> {
-        let issuers: Vec<IssuerRecord> =
-            all(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?;
+        let issuers: Vec<IssuerRecord> = all(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?;
         let key_records: Vec<CollectorKeyRecord> =
             all(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?;
         let mut collector_issuer = HashMap::new();
@@ -146,8 +153,8 @@ impl TapSnapshot {
         now: Timestamp,
     ) -> Option<p256::PublicKey> {
         let e = self.keys.get(&(collector.0, key_version))?;
-        let valid = e.valid_from.is_none_or(|t| now.0 >= t)
-            && e.valid_until.is_none_or(|t| now.0 <= t);
+        let valid =
+            e.valid_from.is_none_or(|t| now.0 >= t) && e.valid_until.is_none_or(|t| now.0 <= t);
         valid.then_some(e.key)
     }
 
@@ -241,8 +248,7 @@ pub(crate) fn load_candidates(
     let mut class_cache: BTreeMap<String, Option<PassClassRecord>> = BTreeMap::new();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let object = match get::<PassObjectRecord>(objects, crypto, CURRENT_SCHEMA, id.as_bytes())
-        {
+        let object = match get::<PassObjectRecord>(objects, crypto, CURRENT_SCHEMA, id.as_bytes()) {
             Ok(Some(o)) => o,
             Ok(None) => continue,
             Err(e) => {

@@ -16,8 +16,8 @@ use crate::codec::{all, delete, get, put, Crypto};
 use crate::error::{Result, StoreError};
 use crate::keys::RootKey;
 use crate::records::{
-    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord,
-    PushRecord, SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
+    CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord, PushRecord,
+    SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
 };
 use crate::schema::{self, reseal_all, verify_check, write_header, CURRENT_SCHEMA, OLDEST_SCHEMA};
 use crate::snapshot::{load_candidates, object_ref, TapSnapshot};
@@ -70,7 +70,7 @@ pub struct Store {
     writer: Mutex<()>,
     pub(crate) pending_pushes: Mutex<Vec<(Option<CollectorId>, PushData, Timestamp)>>,
     pub(crate) pending_events: Mutex<Vec<EventRecord>>,
-    options: StoreOptions,
+    pub(crate) options: StoreOptions,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,7 +90,11 @@ impl Store {
     }
 
     /// Opens (or creates) the store at `path`.
-    pub fn open_with(path: impl AsRef<Path>, root: &RootKey, options: StoreOptions) -> Result<Self> {
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        root: &RootKey,
+        options: StoreOptions,
+    ) -> Result<Self> {
         let path = path.as_ref();
         if let Ok(meta) = std::fs::metadata(path) {
             if meta.permissions().readonly() {
@@ -117,11 +121,56 @@ impl Store {
 
     fn init(db: Database, root: &RootKey, options: StoreOptions) -> Result<Self> {
         let crypto = Arc::new(Crypto::from_root(root)?);
+        if !Self::verify_current(&db, &crypto)? {
+            Self::prepare(&db, &crypto)?;
+        }
+        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
+        Ok(Store {
+            db,
+            crypto: RwLock::new(crypto),
+            snapshot: RwLock::new(snapshot),
+            writer: Mutex::new(()),
+            pending_pushes: Mutex::new(Vec::new()),
+            pending_events: Mutex::new(Vec::new()),
+            options,
+        })
+    }
+
+    /// The common open: a read transaction finds a current-schema header for this key
+    /// (`true`), so no write (and no fsync) is needed. `false`: new or older store.
+    fn verify_current(db: &Database, crypto: &Crypto) -> Result<bool> {
+        let txn = db.begin_read()?;
+        let meta = match txn.open_table(META_T) {
+            Ok(m) => m,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        let field =
+            |k: &str| -> Result<Option<Vec<u8>>> { Ok(meta.get(k)?.map(|v| v.value().to_vec())) };
+        let (Some(format), Some(schema)) = (field(META_FORMAT)?, field(META_SCHEMA)?) else {
+            return Ok(false);
+        };
+        if format != FORMAT_MARKER || schema != CURRENT_SCHEMA.to_be_bytes() {
+            return Ok(false);
+        }
+        let key_id = field(META_KEY_ID)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        if !crypto.key_id_matches(&key_id) {
+            return Err(StoreError::WrongKey);
+        }
+        let check = field(META_CHECK)?
+            .ok_or(StoreError::Integrity { table: META, reason: "header field missing" })?;
+        verify_check(crypto, CURRENT_SCHEMA, &check)?;
+        Ok(true)
+    }
+
+    /// Creates the header of a new store or migrates an older one, in one transaction.
+    fn prepare(db: &Database, crypto: &Crypto) -> Result<()> {
         let txn = db.begin_write()?;
         let schema = read_schema(&txn)?;
         match schema {
             None => {
-                write_header(&txn, &crypto, CURRENT_SCHEMA)?;
+                write_header(&txn, crypto, CURRENT_SCHEMA)?;
                 for def in BLIND_TABLES {
                     txn.open_table(def)?;
                 }
@@ -133,24 +182,17 @@ impl Store {
                     return Err(StoreError::WrongKey);
                 }
                 let check = meta_bytes(&txn, META_CHECK)?;
-                verify_check(&crypto, found, &check)?;
+                verify_check(crypto, found, &check)?;
                 if found < CURRENT_SCHEMA {
-                    let n = reseal_all(&txn, &crypto, found, &crypto)?;
-                    log::info!("store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)");
+                    let n = reseal_all(&txn, crypto, found, crypto)?;
+                    log::info!(
+                        "store migrated from schema {found} to {CURRENT_SCHEMA} ({n} values)"
+                    );
                 }
             }
         }
         txn.commit()?;
-        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
-        Ok(Store {
-            db,
-            crypto: RwLock::new(crypto),
-            snapshot: RwLock::new(snapshot),
-            writer: Mutex::new(()),
-            pending_pushes: Mutex::new(Vec::new()),
-            pending_events: Mutex::new(Vec::new()),
-            options,
-        })
+        Ok(())
     }
 
     fn crypto(&self) -> Arc<Crypto> {
@@ -190,7 +232,10 @@ impl Store {
     }
 
     /// Runs `f` in one write transaction; commits and swaps the snapshot if it succeeds.
-    fn write<T>(&self, f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>,
+    ) -> Result<T> {
         let _w = lock(&self.writer);
         let crypto = self.crypto();
         let txn = self.db.begin_write()?;
@@ -204,7 +249,11 @@ impl Store {
 
     /// Imports a class with its objects in one transaction (upsert), updating the selection
     /// index. Objects not listed are kept.
-    pub fn import_class(&self, class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+    pub fn import_class(
+        &self,
+        class: &PassClassRecord,
+        objects: &[PassObjectRecord],
+    ) -> Result<()> {
         validate_import(class, objects)?;
         self.write(|txn, crypto| {
             import_in(txn, crypto, class, objects)?;
@@ -247,7 +296,9 @@ impl Store {
                 put(&mut classes, crypto, CURRENT_SCHEMA, &class)?;
                 let mut index = txn.open_table(SELECTION_INDEX_T)?;
                 for issuer in &class.redemption_issuers {
-                    index_update(&mut index, crypto, *issuer, |ids| ids.retain(|o| o != object_id))?;
+                    index_update(&mut index, crypto, *issuer, |ids| {
+                        ids.retain(|o| o != object_id)
+                    })?;
                 }
             }
             let e = event("remove", None, Some(object_id.to_string()), String::new());
@@ -263,6 +314,9 @@ impl Store {
                 get::<PassObjectRecord>(&objects, crypto, CURRENT_SCHEMA, object_id.as_bytes())?
                     .ok_or_else(|| StoreError::NotFound("pass".into()))?;
             obj.smart_tap_disabled = disabled;
+            if let Some(m) = obj.model.as_mut() {
+                m.user_smart_tap_disabled = disabled;
+            }
             put(&mut objects, crypto, CURRENT_SCHEMA, &obj)
         })
     }
@@ -303,8 +357,9 @@ impl Store {
         let classes = txn.open_table(PASS_CLASSES_T)?;
         let mut out = Vec::with_capacity(objects.len());
         for o in objects {
-            let c = get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
-                .ok_or(StoreError::Integrity {
+            let c =
+                get::<PassClassRecord>(&classes, &crypto, CURRENT_SCHEMA, o.class_id.as_bytes())?
+                    .ok_or(StoreError::Integrity {
                     table: PASS_CLASSES,
                     reason: "object without its class",
                 })?;
@@ -321,6 +376,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Every class and every object record (admin path).
+    pub fn all_passes(&self) -> Result<(Vec<PassClassRecord>, Vec<PassObjectRecord>)> {
+        let crypto = self.crypto();
+        let txn = self.db.begin_read()?;
+        let classes = all(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?;
+        let objects = all(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?;
+        Ok((classes, objects))
+    }
+
     /// Number of stored pass objects (no decryption).
     pub fn pass_count(&self) -> Result<u64> {
         let txn = self.db.begin_read()?;
@@ -333,52 +397,9 @@ impl Store {
     /// keys replace the stored ones (a collector claimed by another issuer moves). Every
     /// key is checked to be a P-256 point first; one bad key rejects the whole bundle.
     pub fn apply_key_bundle(&self, issuers: &[IssuerKeys]) -> Result<()> {
-        for i in issuers {
-            for k in &i.keys {
-                if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
-                    return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
-                }
-                if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
-                    return Err(StoreError::Invalid("key is not a P-256 point".into()));
-                }
-            }
-        }
+        validate_keys(issuers)?;
         self.write(|txn, crypto| {
-            let mut itab = txn.open_table(ISSUERS_T)?;
-            let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
-            let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
-            let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
-            let claimed: BTreeSet<u32> =
-                issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
-            for mut old in existing {
-                let drop_key = |c: u32| listed.contains(&old.issuer_id) || claimed.contains(&c);
-                let (gone, kept): (Vec<_>, Vec<_>) = old.keys.iter().partition(|(c, _)| drop_key(*c));
-                if gone.is_empty() && !old.collectors.iter().any(|c| claimed.contains(c)) {
-                    continue;
-                }
-                for (c, v) in gone {
-                    let raw = crate::records::collector_key_raw(CollectorId(c), v);
-                    delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
-                }
-                if !listed.contains(&old.issuer_id) {
-                    old.keys = kept;
-                    old.collectors.retain(|c| !claimed.contains(c));
-                    put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
-                }
-            }
-            for i in issuers {
-                for k in &i.keys {
-                    put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
-                }
-                let rec = IssuerRecord {
-                    issuer_id: i.issuer_id,
-                    name: i.name.clone(),
-                    collectors: i.collectors.clone(),
-                    keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
-                };
-                put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
-            }
-            drop((itab, ktab));
+            apply_keys_in(txn, crypto, issuers, false)?;
             let detail = format!("{} issuers", issuers.len());
             append_event(txn, crypto, self.options.event_cap, event("sync", None, None, detail))
                 .map(drop)
@@ -415,7 +436,8 @@ impl Store {
             return Ok(0);
         }
         self.write(|txn, crypto| {
-            let issuers: Vec<IssuerRecord> = all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
+            let issuers: Vec<IssuerRecord> =
+                all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
             let Some(issuer) = issuers.iter().find(|i| i.collectors.contains(&collector.0)) else {
                 return Ok(0);
             };
@@ -433,7 +455,9 @@ impl Store {
             let candidates = load_candidates(&objects, &classes, crypto, &ids);
             let mut applied = 0;
             for update in &push.services {
-                let Some(c) = candidates.iter().find(|c| object_ref(&c.object.object_id) == update.object_ref)
+                let Some(c) = candidates
+                    .iter()
+                    .find(|c| object_ref(&c.object.object_id) == update.object_ref)
                 else {
                     continue;
                 };
@@ -538,7 +562,9 @@ impl Store {
     /// Sets a named setting.
     pub fn set_setting(&self, name: &str, value: &str) -> Result<()> {
         let rec = SettingRecord { name: name.into(), value: value.into() };
-        self.write(|txn, crypto| put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec))
+        self.write(|txn, crypto| {
+            put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
+        })
     }
 
     /// Reads a named setting.
@@ -623,12 +649,19 @@ impl Store {
         let txn = self.db.begin_read()?;
         let mut n = 0;
         n += all::<IssuerRecord>(&txn.open_table(ISSUERS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+        n +=
+            all::<CollectorKeyRecord>(&txn.open_table(COLLECTOR_KEYS_T)?, &crypto, CURRENT_SCHEMA)?
+                .len();
+        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
-        n += all::<PassClassRecord>(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?.len();
-        n += all::<SelectionIndexRecord>(&txn.open_table(SELECTION_INDEX_T)?, &crypto, CURRENT_SCHEMA)?
+        n += all::<PassObjectRecord>(&txn.open_table(PASS_OBJECTS_T)?, &crypto, CURRENT_SCHEMA)?
             .len();
+        n += all::<SelectionIndexRecord>(
+            &txn.open_table(SELECTION_INDEX_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         n += all::<TokenRecord>(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         n += all::<SettingRecord>(&txn.open_table(SETTINGS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         let events = txn.open_table(EVENTS_T)?;
@@ -639,6 +672,67 @@ impl Store {
         }
         Ok(n as u64)
     }
+}
+
+pub(crate) fn validate_keys(issuers: &[IssuerKeys]) -> Result<()> {
+    for i in issuers {
+        for k in &i.keys {
+            if k.issuer_id != i.issuer_id || !i.collectors.contains(&k.collector) {
+                return Err(StoreError::Invalid("key outside its issuer's collectors".into()));
+            }
+            if p256::PublicKey::from_sec1_bytes(&k.public_key_sec1).is_err() {
+                return Err(StoreError::Invalid("key is not a P-256 point".into()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes the keys of the listed issuers, replacing theirs. A collector claimed by a
+/// listed issuer leaves any other issuer. With `replace_all`, issuers not listed lose all
+/// their collectors and keys (a full key ring replacement).
+pub(crate) fn apply_keys_in(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    issuers: &[IssuerKeys],
+    replace_all: bool,
+) -> Result<()> {
+    let mut itab = txn.open_table(ISSUERS_T)?;
+    let mut ktab = txn.open_table(COLLECTOR_KEYS_T)?;
+    let existing: Vec<IssuerRecord> = all(&itab, crypto, CURRENT_SCHEMA)?;
+    let listed: BTreeSet<IssuerId> = issuers.iter().map(|i| i.issuer_id).collect();
+    let claimed: BTreeSet<u32> =
+        issuers.iter().flat_map(|i| i.collectors.iter().copied()).collect();
+    for mut old in existing {
+        let cleared = replace_all || listed.contains(&old.issuer_id);
+        let (gone, kept): (Vec<_>, Vec<_>) =
+            old.keys.iter().partition(|(c, _)| cleared || claimed.contains(c));
+        if gone.is_empty() && !old.collectors.iter().any(|c| cleared || claimed.contains(c)) {
+            continue;
+        }
+        for (c, v) in gone {
+            let raw = crate::records::collector_key_raw(CollectorId(c), v);
+            delete::<CollectorKeyRecord>(&mut ktab, crypto, &raw)?;
+        }
+        if !listed.contains(&old.issuer_id) {
+            old.keys = kept;
+            old.collectors.retain(|c| !cleared && !claimed.contains(c));
+            put(&mut itab, crypto, CURRENT_SCHEMA, &old)?;
+        }
+    }
+    for i in issuers {
+        for k in &i.keys {
+            put(&mut ktab, crypto, CURRENT_SCHEMA, k)?;
+        }
+        let rec = IssuerRecord {
+            issuer_id: i.issuer_id,
+            name: i.name.clone(),
+            collectors: i.collectors.clone(),
+            keys: i.keys.iter().map(|k| (k.collector, k.key_version)).collect(),
+        };
+        put(&mut itab, crypto, CURRENT_SCHEMA, &rec)?;
+    }
+    Ok(())
 }
 
 /// Creates a new store at `path` so that a crash never leaves a half-initialised file
@@ -696,7 +790,7 @@ fn read_schema(txn: &WriteTransaction) -> Result<Option<u32>> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("schema version malformed".into()))?;
     let found = u32::from_be_bytes(bytes);
-    if found > CURRENT_SCHEMA || found < OLDEST_SCHEMA {
+    if !(OLDEST_SCHEMA..=CURRENT_SCHEMA).contains(&found) {
         return Err(StoreError::Schema { found, expected: CURRENT_SCHEMA });
     }
     Ok(Some(found))
@@ -710,7 +804,7 @@ fn meta_bytes(txn: &WriteTransaction, key: &str) -> Result<Vec<u8>> {
     Ok(v.value().to_vec())
 }
 
-fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
+pub(crate) fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Result<()> {
     if class.class_id.is_empty() {
         return Err(StoreError::Invalid("empty class id".into()));
     }
@@ -729,7 +823,7 @@ fn validate_import(class: &PassClassRecord, objects: &[PassObjectRecord]) -> Res
     Ok(())
 }
 
-fn import_in(
+pub(crate) fn import_in(
     txn: &WriteTransaction,
     crypto: &Crypto,
     class: &PassClassRecord,
@@ -741,9 +835,13 @@ fn import_in(
     let old = get::<PassClassRecord>(&ctab, crypto, CURRENT_SCHEMA, class.class_id.as_bytes())?;
     let mut ids: Vec<String> = old.as_ref().map(|c| c.objects.clone()).unwrap_or_default();
     for o in objects {
-        if let Some(prev) = get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())? {
+        if let Some(prev) =
+            get::<PassObjectRecord>(&otab, crypto, CURRENT_SCHEMA, o.object_id.as_bytes())?
+        {
             if prev.class_id != class.class_id {
-                return Err(StoreError::Invalid("object already stored under another class".into()));
+                return Err(StoreError::Invalid(
+                    "object already stored under another class".into(),
+                ));
             }
         }
         if !ids.contains(&o.object_id) {
@@ -811,14 +909,19 @@ pub(crate) fn event(
 }
 
 /// Appends `e` at the next sequence number and drops the oldest beyond `cap`.
-fn append_event(txn: &WriteTransaction, crypto: &Crypto, cap: u64, mut e: EventRecord) -> Result<u64> {
+pub(crate) fn append_event(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    cap: u64,
+    mut e: EventRecord,
+) -> Result<u64> {
     let mut meta = txn.open_table(META_T)?;
     let next = match meta.get(META_NEXT_EVENT)? {
         Some(v) => {
-            let b: [u8; 8] = v
-                .value()
-                .try_into()
-                .map_err(|_| StoreError::Integrity { table: META, reason: "event counter malformed" })?;
+            let b: [u8; 8] = v.value().try_into().map_err(|_| StoreError::Integrity {
+                table: META,
+                reason: "event counter malformed",
+            })?;
             u64::from_be_bytes(b)
         }
         None => 0,

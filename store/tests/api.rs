@@ -108,7 +108,9 @@ fn selection_follows_rules_and_index() {
     // A second eligible pass: chooser.
     o.push(object(&c.class_id, &format!("{}.o9", c.class_id), "x"));
     store.import_class(&c, &o).unwrap();
-    assert!(matches!(store.select(&req(COLLECTOR)), Selection::ChooserRequired { candidates } if candidates.len() == 2));
+    assert!(
+        matches!(store.select(&req(COLLECTOR)), Selection::ChooserRequired { candidates } if candidates.len() == 2)
+    );
     // Rule 5: the user switches one off.
     store.set_smart_tap_disabled(&o[1].object_id, true).unwrap();
     assert!(matches!(store.select(&req(COLLECTOR)), Selection::Send(_)));
@@ -132,7 +134,10 @@ fn class_redemption_issuer_change_moves_index_entries() {
     let (_d, path) = tmp();
     let store = Store::open(&path, &key(1)).unwrap();
     store
-        .apply_key_bundle(&[issuer_keys(ISSUER, COLLECTOR, &[1], 1), issuer_keys(42, 4242, &[1], 2)])
+        .apply_key_bundle(&[
+            issuer_keys(ISSUER, COLLECTOR, &[1], 1),
+            issuer_keys(42, 4242, &[1], 2),
+        ])
         .unwrap();
     let (mut c, o) = batch(0, 2, ISSUER);
     store.import_class(&c, &o).unwrap();
@@ -181,7 +186,10 @@ fn push_is_applied_only_for_redeemable_passes() {
     let (_d, path) = tmp();
     let store = Store::open(&path, &key(1)).unwrap();
     store
-        .apply_key_bundle(&[issuer_keys(ISSUER, COLLECTOR, &[1], 1), issuer_keys(42, 4242, &[1], 2)])
+        .apply_key_bundle(&[
+            issuer_keys(ISSUER, COLLECTOR, &[1], 1),
+            issuer_keys(42, 4242, &[1], 2),
+        ])
         .unwrap();
     let (c, o) = batch(0, 1, ISSUER);
     store.import_class(&c, &o).unwrap();
@@ -200,7 +208,10 @@ fn push_is_applied_only_for_redeemable_passes() {
     assert!(store.pass(&o[0].object_id).unwrap().unwrap().1.last_push.is_none(), "queued only");
     assert_eq!(store.apply_pending_pushes().unwrap(), 1);
     let lp = store.pass(&o[0].object_id).unwrap().unwrap().1.last_push.unwrap();
-    assert_eq!((lp.collector, lp.usage_status, lp.operation), (COLLECTOR, Some(1), Some((3, vec![0, 5]))));
+    assert_eq!(
+        (lp.collector, lp.usage_status, lp.operation),
+        (COLLECTOR, Some(1), Some((3, vec![0, 5])))
+    );
     assert_eq!(store.events(1).unwrap()[0].kind, "push");
 }
 

@@ -78,13 +78,16 @@ fn taps_during_bulk_import_and_key_rotation() {
                 store.import_many(&batch_k).unwrap();
                 if k % 10 == 5 {
                     let versions: &[u32] = if (k / 10) % 2 == 0 { &[3, 4] } else { &[1, 2] };
-                    store.apply_key_bundle(&[issuer_keys(77, ROTATING_COLLECTOR, versions, 3)]).unwrap();
+                    store
+                        .apply_key_bundle(&[issuer_keys(77, ROTATING_COLLECTOR, versions, 3)])
+                        .unwrap();
                 }
             }
             tx.send(t0.elapsed()).unwrap();
         })
     };
-    let import_time = rx.recv_timeout(Duration::from_secs(600)).expect("writer deadlocked or too slow");
+    let import_time =
+        rx.recv_timeout(Duration::from_secs(600)).expect("writer deadlocked or too slow");
     writer.join().unwrap();
     done.store(true, Ordering::SeqCst);
     let (taps, worst) = tap.join().unwrap();

@@ -151,8 +151,15 @@ fn run(path: &Path, steps: usize, fail_at: u64) -> (u64, Model, Option<Model>) {
     // Creation itself is atomic (temporary file + rename); faults start on the first reopen.
     drop(Store::open(path, &key(1)).unwrap());
     let points = Arc::new(AtomicU64::new(0));
-    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).unwrap();
-    let backend = FaultyBackend { inner: FileBackend::new(file).unwrap(), points: points.clone(), fail_at };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .unwrap();
+    let backend =
+        FaultyBackend { inner: FileBackend::new(file).unwrap(), points: points.clone(), fail_at };
     let mut model = Model { passes: BTreeMap::new(), settings: BTreeMap::new(), key: 1 };
     let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
     let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
@@ -241,7 +248,10 @@ fn kill_writer(runs: usize) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kill.redb");
     let exe = std::env::current_exe().unwrap();
-    let mut seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let mut seed =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            as u64
+            | 1;
     let (mut verified, mut in_flight_landed) = (0usize, 0usize);
     for run in 0..runs {
         let mut child = Command::new(&exe)

@@ -90,7 +90,11 @@ fn flip_bytes(stride: usize) {
     // Every open commits (redb's integrity check): keep the victim on tmpfs when there is
     // one, so the run measures the store rather than fsync.
     let shm = std::path::Path::new("/dev/shm");
-    let vdir = if shm.is_dir() { tempfile::tempdir_in(shm).unwrap() } else { tempfile::tempdir().unwrap() };
+    let vdir = if shm.is_dir() {
+        tempfile::tempdir_in(shm).unwrap()
+    } else {
+        tempfile::tempdir().unwrap()
+    };
     let victim = vdir.path().join("victim.redb");
     let mut tally = Tally::default();
     let mut panics = 0;
@@ -135,10 +139,14 @@ fn raw_entries(db: &redb::Database, t: Raw) -> Vec<(Vec<u8>, Vec<u8>)> {
     use redb::ReadableDatabase;
     let txn = db.begin_read().unwrap();
     let table = txn.open_table(t).unwrap();
-    table.iter().unwrap().map(|e| {
-        let (k, v) = e.unwrap();
-        (k.value().to_vec(), v.value().to_vec())
-    }).collect()
+    table
+        .iter()
+        .unwrap()
+        .map(|e| {
+            let (k, v) = e.unwrap();
+            (k.value().to_vec(), v.value().to_vec())
+        })
+        .collect()
 }
 
 #[test]

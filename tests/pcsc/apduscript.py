@@ -71,3 +71,9 @@ def show(expectation):
     if tail is not None:
         parts += ["*"] + [tok(p) for p in tail]
     return " ".join(parts)
+
+
+def show_bytes(data, limit=40):
+    """Hex for messages, cut after `limit` bytes."""
+    text = data[:limit].hex(" ").upper()
+    return text if len(data) <= limit else f"{text} ... ({len(data)} bytes)"

@@ -41,7 +41,7 @@ def run_script(reader, path):
             answer = transmit(connection, command)
             if expectation is not None and not apduscript.matches(expectation, answer):
                 return (f"line {lineno}: expected {apduscript.show(expectation)}, "
-                        f"got {answer.hex(' ').upper()}")
+                        f"got {apduscript.show_bytes(answer)}")
         return None
     finally:
         connection.disconnect()

@@ -52,7 +52,7 @@ def run_script(reader, path):
     for (lineno, _, expectation), answer in zip(steps, answers):
         if expectation is not None and not apduscript.matches(expectation, answer):
             return (f"line {lineno}: expected {apduscript.show(expectation)}, "
-                    f"got {answer.hex(' ').upper()}")
+                    f"got {apduscript.show_bytes(answer)}")
     return None
 
 

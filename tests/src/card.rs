@@ -4,6 +4,7 @@
 //! [`RouterCard`] (the wallet core in this process, through its AID router), [`ScriptedCard`]
 //! (replays recorded answers, e.g. the Smart Tap vectors), and the PC/SC and vpcd transports
 //! elsewhere in this crate.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::router::{Deactivation, Router};
 
@@ -99,15 +100,18 @@ impl ScriptedCard {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (dir, hex_text) = line.split_at(1);
+            let (command, hex_text) = match (line.strip_prefix('>'), line.strip_prefix('<')) {
+                (Some(rest), _) => (true, rest),
+                (_, Some(rest)) => (false, rest),
+                _ => return Err(format!("line {}: expected '>' or '<'", n + 1)),
+            };
             let bytes = hex::decode(hex_text.trim().replace(' ', ""))
                 .map_err(|e| format!("line {}: {e}", n + 1))?;
-            match (dir, pending.take()) {
-                (">", None) => pending = Some(bytes),
-                ("<", Some(cmd)) => steps.push(ScriptStep { expect: Some(cmd), respond: bytes }),
-                (">", Some(_)) => return Err(format!("line {}: two commands in a row", n + 1)),
-                ("<", None) => return Err(format!("line {}: response without command", n + 1)),
-                _ => return Err(format!("line {}: expected '>' or '<'", n + 1)),
+            match (command, pending.take()) {
+                (true, None) => pending = Some(bytes),
+                (false, Some(cmd)) => steps.push(ScriptStep { expect: Some(cmd), respond: bytes }),
+                (true, Some(_)) => return Err(format!("line {}: two commands in a row", n + 1)),
+                (false, None) => return Err(format!("line {}: response without command", n + 1)),
             }
         }
         if pending.is_some() {
@@ -143,6 +147,7 @@ impl Card for ScriptedCard {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -162,5 +167,6 @@ mod tests {
         assert!(ScriptedCard::from_apdu_script("< 9000").is_err());
         assert!(ScriptedCard::from_apdu_script("> 00\n> 00").is_err());
         assert!(ScriptedCard::from_apdu_script("> zz\n< 9000").is_err());
+        assert!(ScriptedCard::from_apdu_script("é00\n< 9000").is_err());
     }
 }

@@ -4,11 +4,13 @@
 //! - 20180608, key version 1: the collector of Google's smart-tap-sample-app, with its
 //!   published test key (also `shared/vectors/smart-tap/collector-20180608-v1.*.pem`);
 //!   it redeems the demo pass of issuer 3265320111641956183 (value "2018").
-//! - 12345678 fooPizza (issuer 1990), 18802001 yumPie (issuer 2018), 8088 an aggregator
-//!   (its own issuer 8088, which passes of both list as a redemption issuer): key version 1,
-//!   private scalar = SHA-256("hce-wallet demo collector <id>").
+//! - 12345678 fooPizza (issuer 1990), 18802001 yumPie (issuer 2018), and 8088 for the
+//!   aggregator (issuer 8088, whose offer class lists fooPizza and yumPie as redemption
+//!   issuers in the seeds' example; which passes, if any, collector 8088 may read is the demo
+//!   wallet's data): key version 1, private scalar = SHA-256("hce-wallet demo collector <id>").
 //!
 //! All of these keys are public test material: never trust them outside demos and tests.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::ports::{CollectorId, IssuerId, IssuerKeyRing};
 use hce_wallet_core::time::Timestamp;
@@ -111,6 +113,7 @@ impl IssuerKeyRing for DemoKeyRing {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

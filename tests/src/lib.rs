@@ -2,11 +2,14 @@
 
 pub mod card;
 pub mod cli;
+pub mod decode;
 pub mod demo;
+pub mod demo_wallet;
 pub mod http;
-pub mod nginx;
-pub mod terminal;
 pub mod loopback;
+pub mod nginx;
 pub mod pcsc;
 pub mod script;
+pub mod terminal;
+pub mod vector_wallet;
 pub mod vpcd;

@@ -12,6 +12,12 @@
 //! - `80 04 00 00 [Le]` COUNT → commands processed since SELECT (4 bytes, big-endian), `9000`
 //!
 //! Other INS → `6D00`, other CLA → `6E00`, P1 P2 ≠ `00 00` on ECHO/COUNT → `6B00`.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use hce_wallet_core::apdu::{sw, Command, Response, StatusWord};
 use hce_wallet_core::router::{Applet, Deactivation};

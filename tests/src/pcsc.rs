@@ -24,7 +24,13 @@ impl std::fmt::Debug for PcscCard {
 }
 
 fn transport(what: &str) -> impl FnOnce(::pcsc::Error) -> CardError + '_ {
-    move |e| CardError::Transport(format!("PC/SC {what}: {e}"))
+    move |e| match e {
+        ::pcsc::Error::NoSmartcard | ::pcsc::Error::RemovedCard => CardError::NoCard,
+        ::pcsc::Error::NoService | ::pcsc::Error::ServiceStopped => {
+            CardError::Unavailable(format!("PC/SC {what}: {e}"))
+        }
+        e => CardError::Transport(format!("PC/SC {what}: {e}")),
+    }
 }
 
 /// The reader names pcscd knows, in its order.

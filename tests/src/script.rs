@@ -3,7 +3,7 @@
 //! The format is the one `../shared/vectors/smart-tap/e2e-loyalty-2018.apdu` uses:
 //!
 //! ```text
-//! # SELECT OSE.VAS.01           ← a comment; the last one before a command labels it
+//! # SELECT OSE.VAS.01           ← a comment right before a command labels it
 //! > 00a404000a 4f53452e5641532e3031 00
 //! < 6f XX 84 * 9000             ← expected R-APDU (data ‖ SW)
 //! ```
@@ -18,6 +18,7 @@
 //!
 //! Errors carry the line and column. Running a script gives a [`Transcript`]; an
 //! [`Exchange`] that did not match renders a byte-aligned diff.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt::{self, Write as _};
 
@@ -112,7 +113,7 @@ fn pattern_token(p: &Pattern) -> String {
 pub struct Step {
     /// 1-based line of the `>`.
     pub line: usize,
-    /// The last full-line comment before the command, if any.
+    /// The comment line right before the command (the last of a block), if any.
     pub label: Option<String>,
     pub command: Vec<u8>,
     pub expect: Option<Expectation>,
@@ -172,17 +173,19 @@ impl Script {
             let content = raw.split('#').next().unwrap_or_default();
             let trimmed = content.trim_start();
             let Some(first) = trimmed.chars().next() else {
-                if let Some((_, comment)) = raw.split_once('#') {
-                    label = Some(comment.trim().to_string()).filter(|c| !c.is_empty());
-                }
+                // A comment line labels the next command; a blank line ends the label.
+                label = raw
+                    .split_once('#')
+                    .map(|(_, comment)| comment.trim().to_string())
+                    .filter(|c| !c.is_empty());
                 continue;
             };
-            // Column of the first byte after the '>' / '<' marker (1-based, in chars).
+            // Column of the '>' / '<' marker (1-based).
             let start_col = content.len() - trimmed.len() + 1;
             if first != '>' && first != '<' {
                 return Err(err(start_col, ParseErrorKind::UnknownLine));
             }
-            let body = &trimmed[first.len_utf8()..];
+            let body = trimmed.get(first.len_utf8()..).unwrap_or_default();
             let field = parse_field(body, first == '<').map_err(|(c, k)| err(start_col + c, k))?;
             match first {
                 '>' => {

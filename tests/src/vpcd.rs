@@ -14,15 +14,24 @@
 //!
 //! Written here rather than taken from a crate: no maintained Rust crate speaks the vpcd
 //! protocol, and it is a dozen lines of framing.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hce_wallet_core::apdu::sw;
 use hce_wallet_core::router::{Deactivation, Router};
 
+/// The PC/SC name of vpcd's readers (its reader.conf `FRIENDLYNAME`); pcsc-lite appends
+/// the slot, e.g. `Virtual PCD 00 00` for the first.
+pub const READER_NAME: &str = "Virtual PCD";
 /// vpcd's port for its first slot (`CHANNELID 0x8C7B`).
 pub const DEFAULT_PORT: u16 = 0x8C7B;
 pub const CTRL_POWER_OFF: u8 = 0x00;
@@ -31,6 +40,9 @@ pub const CTRL_RESET: u8 = 0x02;
 pub const CTRL_GET_ATR: u8 = 0x04;
 /// A minimal valid ATR: direct convention, T=1, one historical byte (`01`), TCK `01`.
 pub const DEFAULT_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+
+/// A connection that lasted this long resets the reconnection backoff.
+const STABLE_SESSION: Duration = Duration::from_secs(1);
 
 /// What the bridge puts behind the reader.
 pub trait VirtualCard {
@@ -122,13 +134,13 @@ pub fn serve(
             Err(e) => {
                 log::debug!("vpcd at {address}: {e}; retrying in {delay:?}");
                 sleep_unless_stopped(delay, config.poll, stop);
-                delay = (delay * 2).min(config.backoff.1);
+                delay = delay.saturating_mul(2).min(config.backoff.1);
                 continue;
             }
         };
-        delay = config.backoff.0;
-        stats.connections += 1;
+        stats.connections = stats.connections.saturating_add(1);
         on_event(Event::Connected(address.clone()));
+        let connected = Instant::now();
         let end = session(stream, config, card, stop, on_event, &mut stats);
         // Whatever ended the connection, the field session is over.
         card.deactivate();
@@ -136,6 +148,13 @@ pub fn serve(
             Ok(()) if stop.load(Ordering::SeqCst) => break,
             Ok(()) => on_event(Event::Disconnected("closed by the reader".into())),
             Err(e) => on_event(Event::Disconnected(e.to_string())),
+        }
+        // A peer that accepts and hangs up at once must not make this a busy loop.
+        if connected.elapsed() < STABLE_SESSION {
+            sleep_unless_stopped(delay, config.poll, stop);
+            delay = delay.saturating_mul(2).min(config.backoff.1);
+        } else {
+            delay = config.backoff.0;
         }
     }
     Ok(stats)
@@ -146,7 +165,7 @@ fn sleep_unless_stopped(total: Duration, slice: Duration, stop: &AtomicBool) {
     while !left.is_zero() && !stop.load(Ordering::SeqCst) {
         let step = left.min(slice);
         std::thread::sleep(step);
-        left -= step;
+        left = left.saturating_sub(step);
     }
 }
 
@@ -192,7 +211,7 @@ fn session(
                     log::error!("card answer of {} bytes cannot be framed", answer.len());
                     answer = sw::UNKNOWN.to_bytes().to_vec();
                 }
-                stats.apdus += 1;
+                stats.apdus = stats.apdus.saturating_add(1);
                 let sw = answer.last_chunk::<2>().copied().unwrap_or_default();
                 write_frame(&mut stream, &answer)?;
                 on_event(Event::Apdu { command_len: apdu.len(), sw });
@@ -205,7 +224,7 @@ fn session(
 pub fn write_frame(w: &mut impl Write, body: &[u8]) -> io::Result<()> {
     let len = u16::try_from(body.len())
         .map_err(|_| io::Error::new(ErrorKind::InvalidInput, "frame longer than 65535 bytes"))?;
-    let mut message = Vec::with_capacity(body.len() + 2);
+    let mut message = Vec::with_capacity(body.len().saturating_add(2));
     message.extend_from_slice(&len.to_be_bytes());
     message.extend_from_slice(body);
     w.write_all(&message)?;

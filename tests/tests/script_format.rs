@@ -54,13 +54,14 @@ fn parses_the_shared_e2e_vector_script() {
 #[test]
 fn syntax_variants() {
     let s = Script::parse(
-        "  # label one\n\n>00 a4 0400   # trailing comment\n<  90  00\n>\t80010000 01 AA\n\
-         < ?? xx XX *\n> 80 01 00 00 01 BB\n# unused label\n",
+        "# header\n\n# block\n  # label one\n>00 a4 0400   # trailing comment\n<  90  00\n\
+         # dropped by the blank line\n\n>\t80010000 01 AA\n< ?? xx XX *\n> 80 01 00 00 01 BB\n\
+         # unused label\n",
     )
     .unwrap();
     assert_eq!(s.steps.len(), 3);
     assert_eq!(s.steps[0].label.as_deref(), Some("label one"));
-    assert_eq!(s.steps[0].line, 3);
+    assert_eq!(s.steps[0].line, 5);
     assert_eq!(s.steps[0].command, [0x00, 0xA4, 0x04, 0x00]);
     assert_eq!(s.steps[0].expect, Some(Expectation::exact(&[0x90, 0x00])));
     assert_eq!(s.steps[1].label, None);

@@ -271,3 +271,18 @@ proptest! {
         prop_assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 }
+
+#[test]
+fn a_peer_that_hangs_up_at_once_is_retried_with_backoff() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let bridge = Bridge::start(listener.local_addr().unwrap().port());
+    let started = Instant::now();
+    let mut accepted = 0;
+    while started.elapsed() < Duration::from_millis(600) {
+        drop(accept(&listener));
+        accepted += 1;
+    }
+    // Backoff 20, 40, 80, 160, 200, 200 ms…: a handful of connections, not thousands.
+    assert!((2..=10).contains(&accepted), "{accepted} connections in 600 ms");
+    assert!(bridge.stop().connections >= 2);
+}

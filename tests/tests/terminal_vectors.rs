@@ -209,3 +209,96 @@ fn push_after_the_tap_continues_the_session() {
         Err(TerminalError::Sequence { step: Step::PushData, expected: 8, got: 9 })
     ));
 }
+
+/// Pre-signed authentication (§11): the signature covers zeros instead of the handset
+/// nonce, the handset answers `9002`, and both sides still derive the keys from
+/// `Nt ‖ Nh ‖ C ‖ Et ‖ DER` with the real handset nonce.
+#[test]
+fn pre_signed_tap_derives_keys_with_the_real_handset_nonce() {
+    let v = e2e();
+    let neg = load("negative.json");
+    let case = neg["negotiate"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("pre-signed"))
+        .unwrap();
+    // The DER signature inside the recorded pre-signed NEGOTIATE.
+    let apdu = hexv(&case["command_hex"]);
+    let ngr = Message::parse(&apdu[5..apdu.len() - 1]).unwrap();
+    let inner = ngr.records[0].nested(2, 0).unwrap();
+    let cpr = inner.records.iter().find(|r| r.record_type == b"cpr").unwrap();
+    let sig_and_cld = cpr.nested(70, 1).unwrap();
+    let der = sig_and_cld.records[0].payload[1..].to_vec();
+    assert_eq!(hexv(&case["signed_bytes_hex"])[32..64], [0u8; 32]);
+
+    let mut info = hexv(&v["signature"]["signed_bytes_hex"]);
+    info.extend_from_slice(&der);
+    let eph =
+        p256::SecretKey::from_slice(&hexv(&v["terminal"]["ephemeral_private_key_hex"])).unwrap();
+    let keys = hce_wallet_harness::terminal::crypto::SessionKeys::derive(
+        &eph,
+        &hexv(&v["hkdf"]["salt_hex"]),
+        &info,
+    )
+    .unwrap();
+    let iv = [9u8; 12];
+    let (ct, tag) = keys.seal(&iv, &hexv(&v["service_objects_plaintext"]["ndef_hex"]));
+    let reb_payload = [&[1u8][..], &iv, &ct, &tag].concat();
+
+    let mut steps = handshake(&v);
+    steps[2] = ScriptStep {
+        expect: Some(apdu.clone()),
+        respond: with_sw(hexv(&v["steps"][2]["response_data_hex"]), 0x9002),
+    };
+    steps.push(ScriptStep { expect: None, respond: with_sw(srs(&v, Some(reb_payload)), 0x9000) });
+    let mut config = vector_config(&v);
+    config.live_auth = false;
+    let mut card = ScriptedCard::new(steps);
+    let outcome = Terminal::new(config).tap(&mut card);
+    assert!(card.finished());
+    assert_eq!(outcome.redemption_values(), vec!["2018"], "{:?}", outcome.result);
+    assert!(outcome.transcript.to_string().contains("pre-signed authentication"));
+}
+
+/// The answers of a real Google Wallet handset (kormax trace) pass every strict check, and
+/// the commands this terminal builds for that session equal the trace's where the fields
+/// are known (SELECTs, GET DATA with `pcr`, GET MORE DATA).
+#[test]
+fn real_handset_answers_of_the_kormax_trace_parse() {
+    use hce_wallet_harness::terminal::response;
+    let trace = load("kormax-trace.json");
+    let examples = trace["examples"].as_array().unwrap();
+    let get = |prefix: &str| {
+        let e = examples
+            .iter()
+            .find(|e| e["label"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no example {prefix}"));
+        hexv(e.get("apdu_hex").or(e.get("data_hex")).unwrap())
+    };
+    let fci = response::parse_ose(&get("SELECT OSE.VAS.01 response")).unwrap();
+    assert_eq!(fci.label, b"AndroidPay");
+    assert_eq!(fci.mode[0], 0xCC);
+    assert!(fci.may_skip_second_select());
+    let st2 = response::parse_smart_tap_select(&get("SELECT Smart Tap 2 response")).unwrap();
+    assert_eq!(st2.nonce, fci.nonce, "C2 equals the mdn nonce");
+    let nrs = response::parse_negotiate(&get("NEGOTIATE response")).unwrap();
+    assert_eq!(nrs.dpk, fci.ephemeral, "C3 equals dpk");
+    let session = hex_literal::hex!("6b159a80fc8283fd");
+    assert_eq!((nrs.session.session_id, nrs.session.sequence), (session, 1));
+    let srs = response::parse_data(&get("GET SMART TAP DATA response")).unwrap();
+    let reb = srs.bundle.unwrap();
+    assert_eq!((reb.flags, reb.ciphertext.len()), (3, 139));
+    assert_eq!(response::parse_push(&get("PUSH SMART TAP DATA response")).unwrap().sequence, 3);
+
+    assert_eq!(commands::select(commands::AID_OSE).unwrap(), get("SELECT OSE.VAS.01 (C-APDU)"));
+    assert_eq!(
+        commands::select(commands::AID_SMART_TAP_2).unwrap(),
+        get("SELECT Smart Tap 2 (C-APDU)")
+    );
+    assert_eq!(commands::get_more_data(), get("GET MORE DATA"));
+    // That reader repeats the handset's sequence number (01) and asks for all services.
+    let get_data =
+        commands::get_data(&session, 1, 0x0102_0304, &[0x00], Some(&commands::PCR_ZLIB)).unwrap();
+    assert_eq!(hex::encode(get_data), hex::encode(get("GET SMART TAP DATA command")));
+}

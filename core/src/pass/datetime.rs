@@ -7,6 +7,10 @@
 //! Written here rather than taken from `chrono`/`time`: those parse far more than RFC 3339
 //! (and reject offset-less values or offset seconds), while this needs ~100 lines, no
 //! clock and no time-zone database, and must fail with a precise reason on hostile input.
+// Reads untrusted input: no panics. Its arithmetic is on fields of at most four digits and
+// years 0..=9999, far inside i64 (the round-trip property test covers the whole range), so
+// `arithmetic_side_effects` is not denied here.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use serde::{Deserialize, Serialize};
 
@@ -208,6 +212,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

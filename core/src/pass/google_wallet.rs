@@ -16,6 +16,13 @@
 //! `balance` is `Money`. Unknown fields are ignored; a known field that is missing or
 //! mistyped fails the whole import with its JSON path. An import returns a complete
 //! [`ImportBatch`] or an error, never part of one. A gift card's `pin` is not imported.
+// Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use zeroize::Zeroizing;
 

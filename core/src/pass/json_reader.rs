@@ -10,6 +10,13 @@
 //! indices only, so an error message never echoes input text.
 //!
 //! The parsed tree may hold a redemption value: [`Parsed`] wipes every string in it on drop.
+// Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::fmt;
 
@@ -110,7 +117,7 @@ fn check_depth(text: &[u8]) -> Result<(), ImportError> {
         match b {
             b'"' => in_string = true,
             b'[' | b'{' => {
-                depth += 1;
+                depth = depth.saturating_add(1);
                 if depth > MAX_DEPTH {
                     return Err(ImportError::TooDeep { max: MAX_DEPTH, at });
                 }
@@ -280,6 +287,7 @@ impl<'v, 'p> Obj<'v, 'p> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

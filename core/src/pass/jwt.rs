@@ -6,6 +6,13 @@
 //! claims' `payload` section is used. The base64url decoder (RFC 4648 §5, padding
 //! optional) is written here because the workspace has no base64 crate and the decoder
 //! is twenty lines with exhaustive tests.
+// Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use zeroize::Zeroizing;
 
@@ -38,9 +45,9 @@ pub(crate) fn claims(token: &str) -> Result<Zeroizing<Vec<u8>>, ImportError> {
 
 fn sextet(c: u8) -> Option<u32> {
     Some(u32::from(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
+        b'A'..=b'Z' => c.wrapping_sub(b'A'),
+        b'a'..=b'z' => c.wrapping_sub(b'a' - 26),
+        b'0'..=b'9' => c.wrapping_add(52 - b'0'),
         b'-' => 62,
         b'_' => 63,
         _ => return None,
@@ -54,7 +61,7 @@ pub(crate) fn base64url_decode(s: &str) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let mut out = Vec::with_capacity(s.len());
     for chunk in s.chunks(4) {
         let mut acc = 0u32;
         for &c in chunk {
@@ -81,6 +88,7 @@ pub(crate) fn base64url_decode(s: &str) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
 

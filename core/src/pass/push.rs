@@ -7,6 +7,13 @@
 //! always recorded. `remove` and `free` operations are recorded, never executed: a
 //! terminal cannot delete a user's pass. Who may update which pass is decided by the
 //! caller (the selection engine), not here.
+// Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +62,7 @@ impl SupValueEncoding {
                 }
                 let fill = if raw.first().is_some_and(|b| b & 0x80 != 0) { 0xff } else { 0 };
                 let mut buf = [fill; 8];
-                buf.get_mut(8 - raw.len()..)?.copy_from_slice(raw);
+                buf.get_mut(8usize.checked_sub(raw.len())?..)?.copy_from_slice(raw);
                 Some(i64::from_be_bytes(buf))
             }
             SupValueEncoding::AsciiDecimal => {
@@ -176,12 +183,13 @@ fn set_if(slot: &mut i64, value: Option<i64>) -> bool {
 fn clip(s: &str) -> String {
     let mut end = s.len().min(MAX_TEXT);
     while !s.is_char_boundary(end) {
-        end -= 1;
+        end = end.saturating_sub(1);
     }
     s.get(..end).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use crate::pass::model::Money;

@@ -153,20 +153,23 @@ impl SelectionEngine {
         }
     }
 
-    /// Rebuilds an engine from persisted data (all or nothing).
+    /// Rebuilds an engine from persisted data (all or nothing), under one lock.
     pub fn from_snapshot(
         snapshot: EngineSnapshot,
         config: SelectionConfig,
     ) -> Result<SelectionEngine, EngineError> {
         let engine = SelectionEngine::new(config);
-        for issuer in snapshot.issuers {
-            engine.insert_issuer(issuer)?;
-        }
-        for class in snapshot.classes {
-            engine.insert_class(class)?;
-        }
-        for object in snapshot.objects {
-            engine.upsert_object(object)?;
+        {
+            let mut st = engine.write();
+            for issuer in snapshot.issuers {
+                st.insert_issuer(issuer)?;
+            }
+            for class in snapshot.classes {
+                st.insert_class(class)?;
+            }
+            for object in snapshot.objects {
+                st.upsert_object(object)?;
+            }
         }
         Ok(engine)
     }
@@ -251,11 +254,7 @@ impl SelectionEngine {
     /// Inserts or replaces an issuer and its collector IDs. A collector that belongs to
     /// another issuer is refused (remove or update that issuer first).
     pub fn insert_issuer(&self, issuer: Issuer) -> Result<(), EngineError> {
-        let mut st = self.write();
-        let collectors: BTreeSet<CollectorId> = issuer.collector_ids.iter().copied().collect();
-        st.index.set_collectors(issuer.id, collectors)?;
-        st.issuers.insert(issuer.id, issuer);
-        Ok(())
+        self.write().insert_issuer(issuer)
     }
 
     pub fn remove_issuer(&self, id: IssuerId) -> Option<Issuer> {
@@ -267,12 +266,7 @@ impl SelectionEngine {
 
     /// Inserts or replaces a class. Refused if objects of another vertical reference it.
     pub fn insert_class(&self, class: PassClass) -> Result<(), EngineError> {
-        let mut st = self.write();
-        if let Some(o) = st.objects_of_class(&class.id).find(|o| o.pass_type != class.pass_type) {
-            return Err(mismatch(o, &class.id, class.pass_type));
-        }
-        st.put_class(class);
-        Ok(())
+        self.write().insert_class(class)
     }
 
     /// Removes a class; its objects stay but are never eligible until it returns.
@@ -284,14 +278,7 @@ impl SelectionEngine {
 
     /// Inserts or replaces an object exactly as given (store restore, issuer update).
     pub fn upsert_object(&self, object: PassObject) -> Result<(), EngineError> {
-        let mut st = self.write();
-        if let Some(c) = st.classes.get(&object.class_id) {
-            if c.pass_type != object.pass_type {
-                return Err(mismatch(&object, &c.id, c.pass_type));
-            }
-        }
-        st.put_object(object);
-        Ok(())
+        self.write().upsert_object(object)
     }
 
     pub fn remove_object(&self, id: &str) -> Option<PassObject> {
@@ -419,6 +406,31 @@ impl SelectionEngine {
 }
 
 impl State {
+    fn insert_issuer(&mut self, issuer: Issuer) -> Result<(), EngineError> {
+        let collectors: BTreeSet<CollectorId> = issuer.collector_ids.iter().copied().collect();
+        self.index.set_collectors(issuer.id, collectors)?;
+        self.issuers.insert(issuer.id, issuer);
+        Ok(())
+    }
+
+    fn insert_class(&mut self, class: PassClass) -> Result<(), EngineError> {
+        if let Some(o) = self.objects_of_class(&class.id).find(|o| o.pass_type != class.pass_type) {
+            return Err(mismatch(o, &class.id, class.pass_type));
+        }
+        self.put_class(class);
+        Ok(())
+    }
+
+    fn upsert_object(&mut self, object: PassObject) -> Result<(), EngineError> {
+        if let Some(c) = self.classes.get(&object.class_id) {
+            if c.pass_type != object.pass_type {
+                return Err(mismatch(&object, &c.id, c.pass_type));
+            }
+        }
+        self.put_object(object);
+        Ok(())
+    }
+
     fn objects_of_class<'a>(&'a self, class_id: &str) -> impl Iterator<Item = &'a PassObject> + 'a {
         let ids: Vec<&'a str> = self.index.objects_of_class(class_id).collect();
         ids.into_iter().filter_map(move |id| self.objects.get(id))

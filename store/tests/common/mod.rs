@@ -23,6 +23,7 @@ pub fn class(id: &str, redemption_issuers: Vec<u64>) -> PassClassRecord {
         redemption_issuers,
         display: None,
         objects: Vec::new(),
+        model: None,
     }
 }
 
@@ -37,6 +38,7 @@ pub fn object(class_id: &str, id: &str, value: &str) -> PassObjectRecord {
         smart_tap_disabled: false,
         last_push: None,
         display: None,
+        model: None,
     }
 }
 

@@ -14,6 +14,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Annotated reading of a C-APDU, R-APDU, BER-TLV or NDEF message given in hex
+    Decode(cli::decode::DecodeArgs),
     /// Issuer key bundles: sign, show, sync
     Keys(cli::keys::KeysArgs),
     /// Run an APDU script against the core in-process or a PC/SC card
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Decode(args) => cli::decode::run(args).map_err(|e| CliError::Usage(e.to_string())),
         Command::Keys(args) => {
             let mut stdout = std::io::stdout().lock();
             let status = cli::keys::run(args, &mut stdout).unwrap_or_else(|e| {

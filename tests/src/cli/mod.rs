@@ -7,10 +7,14 @@ use hce_wallet_core::router::Router;
 use crate::card::CardError;
 use crate::loopback::Loopback;
 
+pub mod decode;
 pub mod keys;
 pub mod run;
 pub mod tap;
 pub mod vpcd;
+
+/// What a subcommand that only prints returns: its exit code, or an error to print.
+pub type CliResult = Result<std::process::ExitCode, Box<dyn std::error::Error>>;
 
 /// Why a subcommand could not do its job (a failed script is not an error: see `run`).
 #[derive(Debug, thiserror::Error)]
@@ -28,13 +32,23 @@ pub enum CliError {
 pub struct CardOptions {
     /// `--store PATH`: a wallet store to serve instead of the built-in wallet.
     pub store: Option<PathBuf>,
+    /// `--vector-wallet` (hidden): serve [`crate::vector_wallet`], which answers exactly
+    /// as the shared e2e Smart Tap vector says (transport tests).
+    pub vector_wallet: bool,
+}
+
+/// The project's shared directory: `$HCE_SHARED_DIR`, else `shared/` beside the workspace.
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("HCE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
 }
 
 /// Builds the in-process card (`hcectl run` without `--pcsc`, `hcectl vpcd`).
 pub type CardFactory<'a> = &'a dyn Fn(&CardOptions) -> Result<Router, CliError>;
 
 /// The card `hcectl` serves by default: the applets this build has. For now that is the
-/// [`Loopback`] transport-test applet; wallet applets are registered here as they land.
+/// embedded demo wallet ([`crate::demo_wallet`]) and the [`Loopback`] transport-test applet.
 pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
     if let Some(path) = &options.store {
         return Err(CliError::Usage(format!(
@@ -42,7 +56,17 @@ pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
             path.display()
         )));
     }
-    let mut router = Router::new();
+    if options.vector_wallet {
+        return crate::vector_wallet::router(&shared_dir())
+            .map_err(|e| CliError::Usage(format!("--vector-wallet: {e}")));
+    }
+    // The embedded demo wallet (Smart Tap), plus the transport-test applet.
+    let engine = std::sync::Arc::new(
+        crate::demo_wallet::engine().map_err(|e| CliError::Usage(e.to_string()))?,
+    );
+    let events = std::sync::Arc::new(hce_wallet_core::ports::EventLog::default());
+    let mut router =
+        crate::demo_wallet::router(engine, events).map_err(|e| CliError::Usage(e.to_string()))?;
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }

@@ -7,17 +7,23 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use hce_wallet_core::apdu::{StatusWord, CLA_ISO, INS_SELECT, SELECT_BY_NAME};
+use hce_wallet_core::smart_tap::{
+    CLA_SMART_TAP, INS_GET_DATA, INS_GET_MORE_DATA, INS_NEGOTIATE, INS_PUSH_DATA,
+};
+
 use crate::card::{Card, RouterCard};
 use crate::cli::{CardFactory, CardOptions, CliError};
 use crate::pcsc::PcscCard;
 use crate::script::{Annotator, Script};
+use crate::terminal::{sw_meaning, Step};
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The APDU script (`-` reads standard input)
     pub script: PathBuf,
-    /// Run against a PC/SC card: the first reader with a card, or the one whose name
-    /// contains READER
+    /// Run against a PC/SC card: the first reader with a card, or the first whose name
+    /// contains READER (without READER, put --pcsc after SCRIPT)
     #[arg(long, value_name = "READER", num_args = 0..=1, default_missing_value = "")]
     pub pcsc: Option<String>,
     /// Go on after a mismatch instead of stopping at the first one
@@ -26,6 +32,9 @@ pub struct RunArgs {
     /// In-process only: serve this wallet store
     #[arg(long, value_name = "PATH", conflicts_with = "pcsc")]
     pub store: Option<PathBuf>,
+    /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
+    #[arg(long, hide = true, conflicts_with_all = ["pcsc", "store"])]
+    pub vector_wallet: bool,
 }
 
 pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliError> {
@@ -46,7 +55,10 @@ pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliErro
             eprintln!("hcectl run: PC/SC reader {:?}", card.reader());
             Box::new(card)
         }
-        None => Box::new(RouterCard::new(factory(&CardOptions { store: args.store.clone() })?)),
+        None => Box::new(RouterCard::new(factory(&CardOptions {
+            store: args.store.clone(),
+            vector_wallet: args.vector_wallet,
+        })?)),
     };
     let transcript = script.run(card.as_mut(), args.keep_going);
     let mut out = std::io::stdout().lock();
@@ -66,8 +78,8 @@ impl Annotator for BasicNotes {
         let [cla, ins, p1, p2, rest @ ..] = apdu else {
             return vec!["(shorter than a command header)".into()];
         };
-        let name = match (cla, ins, p1) {
-            (0x00, 0xA4, 0x04) => {
+        let name = match (*cla, *ins, *p1) {
+            (CLA_ISO, INS_SELECT, SELECT_BY_NAME) => {
                 let aid = rest.get(1..).unwrap_or_default();
                 let aid = aid.get(..usize::from(rest.first().copied().unwrap_or(0))).unwrap_or(aid);
                 let text: String = aid
@@ -76,45 +88,20 @@ impl Annotator for BasicNotes {
                     .collect();
                 format!("SELECT by name, AID {} \"{text}\"", hex::encode_upper(aid))
             }
-            (0x00, 0xA4, _) => "SELECT".into(),
-            (0x00, 0xC0, _) => "GET RESPONSE".into(),
-            (0x00, 0xB0, _) => "READ BINARY".into(),
-            (0x00, 0xB2, _) => "READ RECORD".into(),
-            (0x90, 0x53, _) => "NEGOTIATE SECURE SMART TAP SESSION".into(),
-            (0x90, 0x50, _) => "GET SMART TAP DATA".into(),
-            (0x90, 0xC0, _) => "GET MORE SMART TAP DATA".into(),
-            (0x90, 0x52, _) => "PUSH SMART TAP DATA".into(),
+            (CLA_SMART_TAP, INS_NEGOTIATE, _) => Step::Negotiate.name().into(),
+            (CLA_SMART_TAP, INS_GET_DATA, _) => Step::GetData.name().into(),
+            (CLA_SMART_TAP, INS_GET_MORE_DATA, _) => Step::GetMoreData.name().into(),
+            (CLA_SMART_TAP, INS_PUSH_DATA, _) => Step::PushData.name().into(),
             _ => format!("CLA {cla:02X} INS {ins:02X} P1 {p1:02X} P2 {p2:02X}"),
         };
         vec![format!("{name}, {} bytes", apdu.len())]
     }
 
     fn response(&self, _command: &[u8], response: &[u8]) -> Vec<String> {
-        let Some((data, [sw1, sw2])) = response.split_last_chunk::<2>() else {
+        let Some((data, sw)) = response.split_last_chunk::<2>() else {
             return vec!["(no status word)".into()];
         };
-        let meaning = match (sw1, sw2) {
-            (0x90, 0x00) => "success",
-            (0x90, 0x01) => "success, no passes",
-            (0x90, 0x02) => "success, pre-signed authentication",
-            (0x91, 0x00) => "more data: send GET MORE DATA",
-            (0x92, _) => "transient failure, terminal may retry",
-            (0x93, _) => "user action needed",
-            (0x94, _) => "terminal error",
-            (0x95, _) => "permanent error",
-            (0x61, _) => "more data: send GET RESPONSE",
-            (0x67, 0x00) => "wrong length",
-            (0x69, 0x82) => "security status not satisfied",
-            (0x69, 0x85) => "conditions of use not satisfied",
-            (0x6A, 0x80) => "wrong data",
-            (0x6A, 0x82) => "application not found",
-            (0x6A, 0x86) => "incorrect P1-P2",
-            (0x6B, 0x00) => "wrong P1-P2",
-            (0x6D, 0x00) => "instruction not supported",
-            (0x6E, 0x00) => "class not supported",
-            (0x6F, 0x00) => "no precise diagnosis",
-            _ => "",
-        };
-        vec![format!("SW {sw1:02X}{sw2:02X} {meaning}, {} data bytes", data.len())]
+        let sw = StatusWord(u16::from_be_bytes(*sw));
+        vec![format!("SW {sw} {}, {} data bytes", sw_meaning(sw), data.len())]
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! The demo wallet and the PC/SC and vpcd transports are built by other parts of the
 //! harness; [`wiring`] is the one place that connects them.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use hce_wallet_core::ports::{CollectorId, PushData};
 use p256::ecdsa::SigningKey;
 use p256::SecretKey;
 
-use crate::card::{Card, CardError, ScriptedCard};
+use crate::card::{Card, CardError, RouterCard, ScriptedCard};
 use crate::demo;
 use crate::terminal::commands::PCR_ZLIB;
 use crate::terminal::{
@@ -102,6 +103,30 @@ pub trait DemoWallet {
     fn choose(&mut self, collector: CollectorId) -> Option<String>;
 }
 
+/// A [`DemoWallet`] over any wallet behind the core's AID router: every tap starts with a
+/// link loss (the phone left the field after the previous tap), and the chooser is answered
+/// by `choose`, e.g. by picking the first candidate in the wallet's selection engine.
+pub struct RouterWallet<F: FnMut(CollectorId) -> Option<String>> {
+    card: RouterCard,
+    choose: F,
+}
+
+impl<F: FnMut(CollectorId) -> Option<String>> RouterWallet<F> {
+    pub fn new(card: RouterCard, choose: F) -> Self {
+        RouterWallet { card, choose }
+    }
+}
+
+impl<F: FnMut(CollectorId) -> Option<String>> DemoWallet for RouterWallet<F> {
+    fn begin_tap(&mut self) -> &mut dyn Card {
+        self.card.deactivate();
+        &mut self.card
+    }
+    fn choose(&mut self, collector: CollectorId) -> Option<String> {
+        (self.choose)(collector)
+    }
+}
+
 /// Where the lead connects the demo wallet and the PC/SC and vpcd transports.
 pub mod wiring {
     use super::DemoWallet;
@@ -109,16 +134,17 @@ pub mod wiring {
 
     /// The embedded demo wallet (applet + selection engine + demo passes).
     pub fn demo_wallet() -> Result<Box<dyn DemoWallet>, CardError> {
-        Err(CardError::Unavailable("the embedded demo wallet is not wired into hcectl yet".into()))
+        crate::demo_wallet::EmbeddedDemoWallet::new()
+            .map(|w| Box::new(w) as Box<dyn DemoWallet>)
+            .map_err(|e| CardError::Unavailable(e.to_string()))
     }
     /// A PC/SC reader; `reader` selects by substring of its name.
     pub fn pcsc_card(reader: Option<&str>) -> Result<Box<dyn Card>, CardError> {
-        let _ = reader;
-        Err(CardError::Unavailable("the PC/SC transport is not wired into hcectl yet".into()))
+        Ok(Box::new(crate::pcsc::PcscCard::connect(reader)?))
     }
-    /// pcscd's vpcd virtual reader.
+    /// pcscd's vpcd virtual reader (the card `hcectl vpcd` serves).
     pub fn vpcd_card() -> Result<Box<dyn Card>, CardError> {
-        Err(CardError::Unavailable("the vpcd transport is not wired into hcectl yet".into()))
+        pcsc_card(Some(crate::vpcd::READER_NAME))
     }
 }
 
@@ -154,7 +180,11 @@ pub fn run_demo(
 ) -> Result<u8, TapCliError> {
     let mut status = 0;
     for c in &demo::DEMO_COLLECTORS {
-        let args = TapArgs { collector: Some(c.collector.0), ..args.clone() };
+        // The demo terminals ask for all services (`str 00`, as kormax's reader does), so
+        // offers count too and fooPizza's two eligible passes bring up the chooser.
+        let service_types =
+            if args.service_types.is_empty() { vec![0x00] } else { args.service_types.clone() };
+        let args = TapArgs { collector: Some(c.collector.0), service_types, ..args.clone() };
         let terminal = Terminal::new(config(&args)?);
         writeln!(out, "=== {} (collector {}, key version {})", c.name, c.collector, c.key_version)?;
         let outcome = tap_once(&terminal, wallet.begin_tap(), false, out)?;

@@ -21,6 +21,9 @@ pub struct VpcdArgs {
     /// Serve this wallet store instead of the built-in wallet
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
+    #[arg(long, hide = true, conflicts_with = "store")]
+    pub vector_wallet: bool,
     /// The ATR to present, in hex
     #[arg(long, value_name = "HEX")]
     pub atr: Option<String>,
@@ -35,9 +38,12 @@ pub fn run(args: &VpcdArgs, factory: CardFactory<'_>) -> Result<(), CliError> {
         config.atr = hex::decode(atr.replace(' ', ""))
             .map_err(|e| CliError::Usage(format!("--atr {atr}: {e}")))?;
     }
-    let mut card = factory(&CardOptions { store: args.store.clone() })?;
+    let mut card =
+        factory(&CardOptions { store: args.store.clone(), vector_wallet: args.vector_wallet })?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
+        // The first signal asks the bridge to stop; a second one exits at once.
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
     }
     eprintln!("hcectl vpcd: serving on {}:{} (Ctrl-C stops)", config.host, config.port);

@@ -6,6 +6,7 @@
 //! minus its first byte. Stricter than they are: the plaintext must be exactly one message,
 //! every `asv` needs an `i` of at least two bytes, every pass object an `n` whose value is
 //! ASCII (`smartTapRedemptionValue` is ASCII-only), `oid` must be `04` + 8 bytes.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::ndef::Message;
 use zeroize::Zeroizing;
@@ -155,6 +156,7 @@ fn parse_asv(asv: &Message) -> Result<ServiceObject, ResponseError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use hce_wallet_core::ndef::Record;

@@ -2,6 +2,7 @@
 //! way Google's sample terminal builds them (§13): short APDUs with Le = `00`, records
 //! encoded with `core::ndef` (MB/ME/SR per §4.1), versioned containers `ngr`/`srq`/`spr`
 //! prefixed with `00 01` (§4.4).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::apdu::{Command, LengthForm, CLA_ISO, INS_SELECT, SELECT_BY_NAME};
 use hce_wallet_core::ndef::{Message, Record};
@@ -208,6 +209,7 @@ fn rtd_uri(uri: &str) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -5,6 +5,7 @@
 //!
 //! Every secret (ephemeral scalar, ECDH secret, derived keys, plaintext) lives in a zeroizing
 //! type and is never formatted.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use aes::Aes128;
 use ctr::cipher::{KeyIvInit, StreamCipher};
@@ -121,7 +122,7 @@ impl SessionKeys {
         info: &[u8],
     ) -> Result<SessionKeys, CryptoError> {
         // SEC1 compressed only: `p256` would also take uncompressed and compact (`05`) forms.
-        if handset_key.len() != 33 || !matches!(handset_key[0], 0x02 | 0x03) {
+        if handset_key.len() != 33 || !matches!(handset_key.first(), Some(0x02 | 0x03)) {
             return Err(CryptoError::BadHandsetKey);
         }
         let handset =
@@ -140,10 +141,10 @@ impl SessionKeys {
     }
 
     fn enc_key(&self) -> &[u8] {
-        &self.okm[..16]
+        self.okm.get(..16).unwrap_or_default()
     }
     fn mac_key(&self) -> &[u8] {
-        &self.okm[16..]
+        self.okm.get(16..).unwrap_or_default()
     }
 
     /// Verifies `HMAC-SHA256(Kmac, IV ‖ CT)` in constant time, and only then decrypts with
@@ -235,6 +236,7 @@ pub fn random_secret_key() -> SecretKey {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -3,6 +3,7 @@
 //! mandatory tags, the Smart Tap 2 versions and `mdn` first, `nrs` with `ses` and a bare
 //! 33-byte `dpk`, `srs` with `ses` and a well-formed `reb`, `psr` with `ses`. Every data field
 //! must be exactly one unchunked NDEF message (§4.1, §13 item 7).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use hce_wallet_core::ndef::{Message, NdefError, Record, Tnf};
 
@@ -289,6 +290,7 @@ pub fn binary_value<'p>(field: &'static str, payload: &'p [u8]) -> Result<&'p [u
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -2,6 +2,7 @@
 //! §6.1). Written here because only the FCI needs it and it must fail loudly: lengths in
 //! short form or `81`–`84`, no indefinite lengths, tags of up to three bytes, every value
 //! inside its parent, no trailing bytes, nesting capped at [`MAX_DEPTH`].
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 /// Deepest nesting of constructed objects the reader descends into.
 pub const MAX_DEPTH: usize = 8;
@@ -94,11 +95,11 @@ fn parse_at(bytes: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>, TlvErro
             }
             _ => return Err(TlvError::BadLength { offset: base + len_at, first: l0 }),
         };
-        let available = bytes.len() - pos;
-        if len > available {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        let Some(value) = rest.get(..len) else {
+            let available = rest.len();
             return Err(TlvError::Overrun { tag, offset: base + start, len, available });
-        }
-        let value = &bytes[pos..pos + len];
+        };
         let children = if Tlv::constructed(tag) {
             parse_at(value, base + pos, depth + 1)?
         } else {
@@ -115,6 +116,7 @@ fn parse_at(bytes: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>, TlvErro
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,7 @@
 //! The annotated record of a tap: every C-APDU and R-APDU with notes on their key fields,
 //! and the status-word meanings of smart-tap spec §8. Notes never contain secrets: no keys,
 //! no shared secrets, no decrypted pass data (nonces, public keys, ciphertext are public).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::fmt;
 
@@ -152,6 +153,7 @@ impl fmt::Display for Transcript {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

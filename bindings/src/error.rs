@@ -1,0 +1,91 @@
+//! The one error enum at the FFI boundary (Kotlin: `WalletException`), converted from the
+//! wallet's errors in one place ([`From<hce_wallet::WalletError>`]), and the panic guard
+//! every exported call runs in. Messages are the Rust `Display` texts; none carries key
+//! material or pass contents (STYLE §3).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Errors of management calls. `processApdu` never throws: it answers status words.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+pub enum WalletError {
+    /// The root key is not 32 bytes.
+    #[error("{0}")]
+    InvalidRootKey(String),
+    /// A configuration value is unusable.
+    #[error("{0}")]
+    InvalidConfig(String),
+    /// The store could not be opened, read or written.
+    #[error("{0}")]
+    Store(String),
+    /// Pass JSON could not be imported; the message names the JSON path.
+    #[error("{0}")]
+    Import(String),
+    /// No pass with that object ID.
+    #[error("{0}")]
+    NoSuchPass(String),
+    /// Key sync failed or is not configured.
+    #[error("{0}")]
+    Sync(String),
+    /// A bug inside the library (a caught panic). The wallet stays usable.
+    #[error("internal error in {0}")]
+    Internal(String),
+}
+
+impl From<hce_wallet::WalletError> for WalletError {
+    fn from(e: hce_wallet::WalletError) -> Self {
+        use hce_wallet::WalletError as W;
+        let message = e.to_string();
+        match e {
+            W::RootKeyLength(_) => WalletError::InvalidRootKey(message),
+            W::Config(_) => WalletError::InvalidConfig(message),
+            W::Store(_) => WalletError::Store(message),
+            W::Import(_) => WalletError::Import(message),
+            W::NoSuchPass(_) => WalletError::NoSuchPass(message),
+            W::Sync(_) => WalletError::Sync(message),
+        }
+    }
+}
+
+/// Runs an exported call so that no panic crosses the boundary: a panic becomes
+/// [`WalletError::Internal`] naming the operation and the panic message.
+pub(crate) fn guard<T>(
+    operation: &'static str,
+    f: impl FnOnce() -> Result<T, WalletError>,
+) -> Result<T, WalletError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let detail = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            log::error!("panic caught in {operation}: {detail}");
+            Err(WalletError::Internal(format!("{operation}: {detail}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let r: Result<(), _> = guard("test op", || panic!("provoked"));
+        match r {
+            Err(WalletError::Internal(m)) => assert_eq!(m, "test op: provoked"),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+        assert_eq!(guard("ok", || Ok(5)).unwrap(), 5);
+    }
+
+    #[test]
+    fn wallet_errors_keep_their_message() {
+        let e: WalletError = hce_wallet::WalletError::RootKeyLength(3).into();
+        assert!(
+            matches!(&e, WalletError::InvalidRootKey(m) if m == "root key must be 32 bytes, got 3")
+        );
+    }
+}

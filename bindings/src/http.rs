@@ -1,0 +1,102 @@
+//! The app's HTTP client, a foreign trait (Kotlin `HttpTransport`), used by key sync, and
+//! its adapter to the core's `HttpTransport` port. Blocking: key sync runs on the thread
+//! that calls `syncNow`/`onNetworkAvailable`, which must not be the HCE or UI thread.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use hce_wallet::TransportError;
+
+/// One header.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// A GET request. The app must give up after `timeout_ms` and refuse bodies longer than
+/// `max_body_bytes` (report [`HttpError::Timeout`] / [`HttpError::TooLarge`]).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpRequest {
+    pub url: String,
+    pub headers: Vec<HttpHeader>,
+    pub timeout_ms: u64,
+    pub max_body_bytes: u64,
+}
+
+/// The server's answer (any status; 304 and errors included).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<HttpHeader>,
+    pub body: Vec<u8>,
+}
+
+/// Transport failures the app reports (Kotlin `HttpException`).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum HttpError {
+    #[error("timed out: {message}")]
+    Timeout { message: String },
+    #[error("could not connect: {message}")]
+    Connect { message: String },
+    #[error("body too large: {message}")]
+    TooLarge { message: String },
+    #[error("offline: {message}")]
+    Offline { message: String },
+    #[error("transport failed: {message}")]
+    Other { message: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        HttpError::Other { message: e.reason }
+    }
+}
+
+/// Implemented by the app with its HTTP client.
+#[uniffi::export(with_foreign)]
+pub trait HttpTransport: Send + Sync {
+    fn get(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
+}
+
+/// The foreign transport as the core's port.
+pub(crate) struct TransportAdapter(pub(crate) Arc<dyn HttpTransport>);
+
+fn headers(h: &[(String, String)]) -> Vec<HttpHeader> {
+    h.iter().map(|(n, v)| HttpHeader { name: n.clone(), value: v.clone() }).collect()
+}
+
+impl hce_wallet::HttpTransport for TransportAdapter {
+    fn get(
+        &self,
+        request: &hce_wallet::HttpRequest,
+    ) -> Result<hce_wallet::HttpResponse, TransportError> {
+        let ffi_request = HttpRequest {
+            url: request.url.clone(),
+            headers: headers(&request.headers),
+            timeout_ms: request.timeout_ms,
+            max_body_bytes: request.max_body_bytes,
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| self.0.get(ffi_request)))
+            .map_err(|_| TransportError::Other("HttpTransport.get failed unexpectedly".into()))?;
+        match result {
+            Ok(r) => {
+                if u64::try_from(r.body.len()).unwrap_or(u64::MAX) > request.max_body_bytes {
+                    return Err(TransportError::TooLarge { limit: request.max_body_bytes });
+                }
+                Ok(hce_wallet::HttpResponse {
+                    status: r.status,
+                    headers: r.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+                    body: r.body,
+                })
+            }
+            Err(HttpError::Timeout { .. }) => Err(TransportError::Timeout),
+            Err(HttpError::Connect { message }) => Err(TransportError::Connect(message)),
+            Err(HttpError::TooLarge { .. }) => {
+                Err(TransportError::TooLarge { limit: request.max_body_bytes })
+            }
+            Err(HttpError::Offline { .. }) => Err(TransportError::Offline),
+            Err(HttpError::Other { message }) => Err(TransportError::Other(message)),
+        }
+    }
+}

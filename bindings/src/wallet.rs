@@ -1,0 +1,144 @@
+//! The `Wallet` object as Kotlin sees it. Each method converts arguments, runs the
+//! wallet's method inside [`guard`] and converts the result; nothing else happens here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::error::{guard, WalletError};
+use crate::http::{HttpTransport, TransportAdapter};
+use crate::listener::{ListenerAdapter, WalletListener};
+use crate::types::{
+    DeactivationReason, PassInfo, SyncOutcome, SyncStatus, UiContext, WalletConfig,
+};
+
+/// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
+#[derive(uniffi::Object)]
+pub struct Wallet {
+    inner: Arc<hce_wallet::Wallet>,
+}
+
+impl std::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl Wallet {
+    /// Opens (or creates) the wallet at `path` with the host's 32-byte root key (keep it
+    /// in the Android Keystore; the copy passed here is wiped on the Rust side).
+    #[uniffi::constructor]
+    pub fn open(
+        path: String,
+        root_key: Vec<u8>,
+        config: WalletConfig,
+        listener: Option<Arc<dyn WalletListener>>,
+        transport: Option<Arc<dyn HttpTransport>>,
+    ) -> Result<Arc<Self>, WalletError> {
+        crate::logging::init();
+        let root_key = Zeroizing::new(root_key);
+        guard("Wallet.open", || {
+            let host = hce_wallet::Host {
+                listener: listener
+                    .map(|l| Arc::new(ListenerAdapter(l)) as Arc<dyn hce_wallet::WalletListener>),
+                transport: transport
+                    .map(|t| Arc::new(TransportAdapter(t)) as Arc<dyn hce_wallet::HttpTransport>),
+                ..hce_wallet::Host::default()
+            };
+            let inner =
+                hce_wallet::Wallet::open(&PathBuf::from(path), &root_key, config.into(), host)?;
+            Ok(Arc::new(Wallet { inner: Arc::new(inner) }))
+        })
+    }
+
+    /// Answers one command APDU (`data ‖ SW`). Never throws: a failure is a status word.
+    pub fn process_apdu(&self, apdu: Vec<u8>) -> Vec<u8> {
+        self.inner.process_apdu(&apdu)
+    }
+
+    /// The NFC link went away or another service's AID was selected.
+    pub fn on_deactivated(&self, reason: DeactivationReason) {
+        let _ = guard("Wallet.onDeactivated", || {
+            self.inner.on_deactivated(reason.into());
+            Ok(())
+        });
+    }
+
+    /// Imports Google Wallet JSON (classes and objects, or a save-to-wallet JWT payload).
+    /// All or nothing; returns the imported object IDs.
+    pub fn import_pass_json(&self, json: String) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importPassJson", || Ok(self.inner.import_pass_json(&json)?))
+    }
+
+    /// Every pass, sorted by object ID.
+    pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
+        guard("Wallet.listPasses", || {
+            Ok(self.inner.list_passes().into_iter().map(PassInfo::from).collect())
+        })
+    }
+
+    pub fn get_pass(&self, object_id: String) -> Result<PassInfo, WalletError> {
+        guard("Wallet.getPass", || Ok(self.inner.get_pass(&object_id)?.into()))
+    }
+
+    /// Removes a pass; returns whether it existed.
+    pub fn remove_pass(&self, object_id: String) -> Result<bool, WalletError> {
+        guard("Wallet.removePass", || Ok(self.inner.remove_pass(&object_id)?))
+    }
+
+    /// The user's per-pass Smart Tap switch.
+    pub fn set_smart_tap_enabled(
+        &self,
+        object_id: String,
+        enabled: bool,
+    ) -> Result<(), WalletError> {
+        guard("Wallet.setSmartTapEnabled", || {
+            Ok(self.inner.set_smart_tap_enabled(&object_id, enabled)?)
+        })
+    }
+
+    /// What the user is doing (pass open, home, unlocked, locked).
+    pub fn set_ui_context(&self, context: UiContext) {
+        let _ = guard("Wallet.setUiContext", || {
+            self.inner.set_ui_context(context.into());
+            Ok(())
+        });
+    }
+
+    /// The user picked this pass in the chooser; the next tap sends it.
+    pub fn choose_pass(&self, object_id: String) -> Result<(), WalletError> {
+        guard("Wallet.choosePass", || Ok(self.inner.choose_pass(&object_id)?))
+    }
+
+    /// The device came online: fetch the key bundle if due. Blocks on the transport.
+    pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
+        guard("Wallet.onNetworkAvailable", || Ok(self.inner.on_network_available()?.into()))
+    }
+
+    /// Fetch the key bundle now. Blocks on the transport.
+    pub fn sync_now(&self) -> Result<SyncOutcome, WalletError> {
+        guard("Wallet.syncNow", || Ok(self.inner.sync_now()?.into()))
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus, WalletError> {
+        guard("Wallet.syncStatus", || Ok(self.inner.sync_status().into()))
+    }
+
+    /// Routes `HceBridge.processApdu` (the JNI fast path) to this wallet.
+    pub fn register_fast_path(&self) {
+        crate::fast_path::register(self.inner.clone());
+    }
+
+    /// Stops routing the fast path to this wallet (it answers `6A82` afterwards).
+    pub fn unregister_fast_path(&self) {
+        crate::fast_path::unregister(Some(&self.inner));
+    }
+}
+
+impl Drop for Wallet {
+    fn drop(&mut self) {
+        crate::fast_path::unregister(Some(&self.inner));
+    }
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Seed corpora for the fuzz targets from the Smart Tap vectors (not committed).
+
+Writes corpus/<target>/<sha1> files: every C-APDU and R-APDU of the vector files (apdu),
+every data payload and nested record payload (ndef, ber_tlv), and the e2e tap as one
+framed APDU sequence plus each command alone (router). Vectors are found under
+$HCE_SHARED_DIR or ../../shared relative to this directory.
+"""
+import hashlib
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.environ.get("HCE_SHARED_DIR", os.path.join(HERE, "..", "..", "shared"))
+VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
+FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
+
+seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set()}
+
+
+def frame(apdus, op=0):
+    out = b""
+    for a in apdus:
+        out += bytes([op, min(len(a), 255)]) + a[:255]
+    return out
+
+
+def walk(node, commands):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(value, str) or not key.endswith("_hex") or not value:
+                continue
+            try:
+                b = bytes.fromhex(value)
+            except ValueError:
+                continue
+            if key in ("apdu_hex", "command_hex"):
+                seeds["apdu"].add(b)
+                commands.append(b)
+            elif key == "response_apdu_hex":
+                seeds["apdu"].add(b)
+            elif key in ("data_hex", "response_data_hex", "ndef_hex", "payload_hex"):
+                target = "ber_tlv" if b[:1] == b"\x6f" else "ndef"
+                seeds[target].add(b)
+                if b[:2] == b"\x00\x00":  # Smart Tap 2 SELECT answer: NDEF after 4 bytes
+                    seeds["ndef"].add(b[4:])
+                if len(b) > 70:  # cpr: nested message after the 70-byte header
+                    seeds["ndef"].add(b[70:])
+                seeds["ndef"].add(b[1:])
+                seeds["ndef"].add(b[2:])
+        for value in node.values():
+            walk(value, commands)
+    elif isinstance(node, list):
+        for value in node:
+            walk(value, commands)
+
+
+def main():
+    for name in FILES:
+        path = os.path.join(VECTORS, name)
+        if not os.path.exists(path):
+            sys.exit(f"seed_corpora.py: {path} not found (set HCE_SHARED_DIR)")
+        commands = []
+        with open(path, encoding="utf-8") as f:
+            walk(json.load(f), commands)
+        seeds["router"].add(frame(commands))
+        seeds["router"].add(frame(commands, op=1))
+        for c in commands:
+            seeds["router"].add(frame([c]))
+    # A few DOLs and padded TLVs for the lenient paths.
+    seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
+                             bytes.fromhex("00500141ff870101")})
+    total = 0
+    for target, items in seeds.items():
+        directory = os.path.join(HERE, "corpus", target)
+        os.makedirs(directory, exist_ok=True)
+        for item in items:
+            if not item:
+                continue
+            name = hashlib.sha1(item).hexdigest()
+            with open(os.path.join(directory, name), "wb") as f:
+                f.write(item)
+            total += 1
+    counts = ", ".join(f"{t} {len(s)}" for t, s in seeds.items())
+    print(f"seed corpora: {total} files ({counts})")
+
+
+if __name__ == "__main__":
+    main()

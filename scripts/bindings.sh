@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `make bindings`: generate the Kotlin bindings into bindings/kotlin/generated (a stable
+# folder an Android module can add as a source dir), with the workspace's pinned
+# uniffi-bindgen in library mode from the host build of hce-wallet-ffi.
+#   --android   generate for Android (android = true: android.system cleaner)
+#   --release   read the metadata from the release build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=debug; android=false
+for a in "$@"; do
+  case "$a" in
+    --android) android=true ;;
+    --release) profile=release ;;
+    *) echo "usage: $0 [--android] [--release]" >&2; exit 2 ;;
+  esac
+done
+out=bindings/kotlin/generated
+flags=(); [ "$profile" = release ] && flags=(--release)
+echo "== cargo build -p hce-wallet-ffi (${profile})"
+cargo build -q -p hce-wallet-ffi --lib "${flags[@]}"
+config=bindings/uniffi.toml
+if $android; then
+  config=$(mktemp); trap 'rm -f "$config"' EXIT
+  sed 's/^android = false/android = true/' bindings/uniffi.toml >"$config"
+fi
+rm -rf "$out"
+echo "== uniffi-bindgen generate --library target/$profile/libhce_wallet_ffi.so → $out"
+cargo run -q -p uniffi-bindgen -- generate --library "target/$profile/libhce_wallet_ffi.so" \
+  --language kotlin --no-format --config "$config" --out-dir "$out"
+find "$out" -name '*.kt' | sort

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzzing of the codecs and the router (fuzz/, cargo-fuzz on nightly).
+#   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 25) — what CI runs
+#   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 1000000)
+#   FUZZ_TARGETS="apdu ndef" limits the targets (one core, one target at a time).
+# Corpora are seeded from the Smart Tap vectors (fuzz/seed_corpora.py) into fuzz/corpus/
+# (not committed); crashes land in fuzz/artifacts/<target>/. Prints one line per target
+# with execs and crashes, and exits non-zero if any target crashed.
+set -euo pipefail
+
+mode=${1:-smoke}
+root=$(cd "$(dirname "$0")/.." && pwd)
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router})
+seconds=${FUZZ_SECONDS:-25}
+runs=${FUZZ_RUNS:-1000000}
+
+case "$mode" in
+  smoke) limit=(-max_total_time="$seconds") ;;
+  long) limit=(-runs="$runs") ;;
+  *) echo "usage: $0 smoke|long" >&2; exit 2 ;;
+esac
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked
+fi
+
+cd "$root/fuzz"
+python3 seed_corpora.py
+echo "== building fuzz targets (nightly, release, debug assertions)"
+cargo +nightly fuzz build --debug-assertions 2>&1 | tail -n 3
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+summary=()
+failed=0
+for t in "${targets[@]}"; do
+  echo "== fuzz $t (${limit[*]})"
+  status=0
+  touch "$logs/start-$t"
+  cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \
+    "${limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$t" | grep -o '[0-9]*$' | tail -n 1)
+  # Findings of this run only (older artifacts are kept for inspection).
+  crashes=$(find "artifacts/$t" -type f -newer "$logs/start-$t" 2>/dev/null | wc -l)
+  if [ "$status" -ne 0 ]; then
+    failed=1
+    [ "$crashes" -gt 0 ] || crashes="1 (exit $status)"
+    tail -n 30 "$logs/$t"
+  fi
+  line=$(printf '%-8s execs %-10s crashes %s' "$t" "${execs:-?}" "$crashes")
+  echo "$line"
+  summary+=("$line")
+done
+
+echo "== fuzz $mode summary"
+printf '%s\n' "${summary[@]}"
+exit "$failed"

@@ -1,0 +1,270 @@
+//! Bridges from the core's types to store records: the pass model
+//! (`hce_wallet_core::pass`, Google Wallet JSON import) and verified key bundles
+//! (`hce_wallet_core::key_bundle`). The full core model is kept inside the record, so the
+//! app reads back exactly what it imported and eligibility follows the core's rules.
+
+use std::collections::BTreeMap;
+
+use hce_wallet_core::key_bundle::VerifiedBundle;
+use hce_wallet_core::pass::{
+    ClassDisplay, DateTimeBound, ImportBatch, Issuer, ObjectDisplay, PassClass, PassObject,
+    PassState, RedemptionValue, ValidTimeInterval,
+};
+use hce_wallet_core::ports::CollectorId;
+use hce_wallet_core::selection::EngineSnapshot;
+use hce_wallet_core::time::Timestamp;
+use p256::elliptic_curve::sec1::ToSec1Point;
+
+use crate::codec::get;
+use crate::error::{Result, StoreError};
+use crate::records::{
+    CollectorKeyRecord, ObjectState, PassClassRecord, PassObjectRecord, SecretString, SettingRecord,
+};
+use crate::schema::CURRENT_SCHEMA;
+use crate::store::{
+    append_event, apply_keys_in, event, import_in, validate_import, validate_keys, IssuerKeys,
+    Store,
+};
+use crate::tables::{PASS_CLASSES_T, SETTINGS_T};
+
+/// Settings name under which the applied bundle's sequence is kept (sealed like any
+/// setting, written in the bundle's transaction).
+const BUNDLE_SEQUENCE: &str = "key_bundle.sequence";
+
+impl PassClassRecord {
+    /// The store record of a core class (the model is kept whole).
+    pub fn from_model(c: &PassClass) -> Self {
+        PassClassRecord {
+            class_id: c.id.clone(),
+            issuer_id: c.issuer_id,
+            pass_type: c.pass_type,
+            smart_tap_enabled: c.enable_smart_tap,
+            redemption_issuers: c.redemption_issuers.clone(),
+            display: None,
+            objects: Vec::new(),
+            model: Some(c.clone()),
+        }
+    }
+}
+
+impl PassObjectRecord {
+    /// The store record of a core object (the model is kept whole; validity bounds that are
+    /// absolute instants are copied, local wall-clock ones are left to the core's rules).
+    pub fn from_model(o: &PassObject) -> Self {
+        let instant = |b: Option<DateTimeBound>| match b {
+            Some(DateTimeBound::Instant { utc_ms }) => Some(utc_ms),
+            _ => None,
+        };
+        PassObjectRecord {
+            object_id: o.id.clone(),
+            class_id: o.class_id.clone(),
+            state: match o.state {
+                PassState::Active => ObjectState::Active,
+                PassState::Completed => ObjectState::Completed,
+                PassState::Expired => ObjectState::Expired,
+                PassState::Inactive => ObjectState::Inactive,
+            },
+            redemption_value: o
+                .smart_tap_redemption_value
+                .as_ref()
+                .map(|v| SecretString(v.expose().clone())),
+            valid_from: instant(o.valid_time_interval.start),
+            valid_until: instant(o.valid_time_interval.end).map(|t| t.saturating_sub(1)),
+            smart_tap_disabled: o.user_smart_tap_disabled,
+            last_push: None,
+            display: None,
+            model: Some(o.clone()),
+        }
+    }
+}
+
+impl PassClassRecord {
+    /// The core model of this class: the stored one, or one built from the record.
+    pub fn to_model(&self) -> PassClass {
+        let mut m = self.model.clone().unwrap_or_else(|| PassClass {
+            id: self.class_id.clone(),
+            issuer_id: self.issuer_id,
+            pass_type: self.pass_type,
+            enable_smart_tap: self.smart_tap_enabled,
+            redemption_issuers: self.redemption_issuers.clone(),
+            display: ClassDisplay::default(),
+        });
+        m.enable_smart_tap = self.smart_tap_enabled;
+        m.redemption_issuers = self.redemption_issuers.clone();
+        m
+    }
+}
+
+impl PassObjectRecord {
+    /// The core model of this object (`pass_type` comes from its class): the stored one
+    /// with the store's mutable fields applied, or one built from the record.
+    pub fn to_model(&self, class: &PassClassRecord) -> PassObject {
+        let mut m = self.model.clone().unwrap_or_else(|| PassObject {
+            id: self.object_id.clone(),
+            class_id: self.class_id.clone(),
+            pass_type: class.pass_type,
+            state: PassState::Active,
+            valid_time_interval: ValidTimeInterval {
+                start: self.valid_from.map(|t| DateTimeBound::Instant { utc_ms: t }),
+                // The record's end is inclusive, the model's exclusive.
+                end: self
+                    .valid_until
+                    .map(|t| DateTimeBound::Instant { utc_ms: t.saturating_add(1) }),
+            },
+            smart_tap_redemption_value: self
+                .redemption_value
+                .as_ref()
+                .and_then(|v| RedemptionValue::new(v.0.clone()).ok()),
+            barcode: None,
+            balance: None,
+            user_smart_tap_disabled: false,
+            display: ObjectDisplay::default(),
+            last_terminal_update: None,
+        });
+        m.state = match self.state {
+            ObjectState::Active => PassState::Active,
+            ObjectState::Completed => PassState::Completed,
+            ObjectState::Expired => PassState::Expired,
+            ObjectState::Inactive => PassState::Inactive,
+        };
+        m.user_smart_tap_disabled = self.smart_tap_disabled;
+        m
+    }
+}
+
+/// What applying a verified bundle did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BundleOutcome {
+    /// The bundle replaced the key ring.
+    Applied { keys: usize },
+    /// This sequence is already applied: nothing changed.
+    AlreadyCurrent,
+}
+
+impl Store {
+    /// Everything the core's `SelectionEngine` holds, for
+    /// `SelectionEngine::from_snapshot` (hosts that want its UI-context, chooser-memory and
+    /// lock policies on top of the store). Admin path: reads every pass.
+    pub fn engine_snapshot(&self) -> Result<EngineSnapshot> {
+        let issuers = self
+            .issuers()?
+            .into_iter()
+            .map(|i| Issuer {
+                id: i.issuer_id,
+                name: i.name,
+                collector_ids: i.collectors.into_iter().map(CollectorId).collect(),
+            })
+            .collect();
+        let (classes, objects) = self.all_passes()?;
+        let objects = objects
+            .iter()
+            .filter_map(|o| {
+                let class = classes.iter().find(|c| c.class_id == o.class_id)?;
+                Some(o.to_model(class))
+            })
+            .collect();
+        let classes = classes.iter().map(PassClassRecord::to_model).collect();
+        Ok(EngineSnapshot { issuers, classes, objects })
+    }
+
+    /// Imports a core [`ImportBatch`] (e.g. from `hce_wallet_core::pass::import_json`) in one
+    /// transaction: classes with their objects; objects whose class is not in the batch
+    /// join the stored class. Returns the number of objects written.
+    pub fn import_batch(&self, batch: &ImportBatch) -> Result<usize> {
+        let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
+        for o in &batch.objects {
+            by_class.entry(o.class_id.as_str()).or_default().push(PassObjectRecord::from_model(o));
+        }
+        let classes: BTreeMap<&str, PassClassRecord> =
+            batch.classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
+        self.write(|txn, crypto| {
+            for (id, class) in &classes {
+                let objects = by_class.remove(id).unwrap_or_default();
+                validate_import(class, &objects)?;
+                import_in(txn, crypto, class, &objects)?;
+            }
+            for (id, objects) in &by_class {
+                let stored = get::<PassClassRecord>(
+                    &txn.open_table(PASS_CLASSES_T)?,
+                    crypto,
+                    CURRENT_SCHEMA,
+                    id.as_bytes(),
+                )?
+                .ok_or_else(|| StoreError::Invalid("object of an unknown class".into()))?;
+                validate_import(&stored, objects)?;
+                import_in(txn, crypto, &stored, objects)?;
+            }
+            let n = batch.objects.len();
+            let e = event("import", None, None, format!("{n} objects"));
+            append_event(txn, crypto, self.options.event_cap, e)?;
+            Ok(n)
+        })
+    }
+
+    /// Applies a signature-checked key bundle in one transaction: it replaces the whole key
+    /// ring (issuers it does not list lose their keys), and its sequence is stored with it.
+    /// A lower sequence than the stored one is refused (rollback), an equal one is a no-op,
+    /// an expired bundle is refused.
+    pub fn apply_verified_bundle(
+        &self,
+        verified: &VerifiedBundle,
+        now: Timestamp,
+    ) -> Result<BundleOutcome> {
+        let bundle = verified.bundle();
+        if now >= bundle.expires_at {
+            return Err(StoreError::Invalid("key bundle expired".into()));
+        }
+        let names: BTreeMap<u64, String> =
+            self.issuers()?.into_iter().map(|i| (i.issuer_id, i.name)).collect();
+        let issuers: Vec<IssuerKeys> = bundle
+            .issuers
+            .iter()
+            .map(|i| IssuerKeys {
+                issuer_id: i.issuer_id,
+                name: names.get(&i.issuer_id).cloned().unwrap_or_default(),
+                collectors: i.collectors.iter().map(|c| c.collector_id.0).collect(),
+                keys: i
+                    .collectors
+                    .iter()
+                    .flat_map(|c| {
+                        c.keys.iter().map(move |k| CollectorKeyRecord {
+                            collector: c.collector_id.0,
+                            key_version: k.version,
+                            issuer_id: i.issuer_id,
+                            public_key_sec1: k.public_key.to_sec1_point(false).as_bytes().to_vec(),
+                            valid_from: Some(k.not_before.0),
+                            valid_until: Some(k.not_after.0.saturating_sub(1)),
+                        })
+                    })
+                    .collect(),
+            })
+            .collect();
+        validate_keys(&issuers)?;
+        self.write(|txn, crypto| {
+            let mut settings = txn.open_table(SETTINGS_T)?;
+            let stored: Option<SettingRecord> =
+                get(&settings, crypto, CURRENT_SCHEMA, BUNDLE_SEQUENCE.as_bytes())?;
+            if let Some(s) = stored {
+                let applied: u64 = s.value.parse().map_err(|_| StoreError::Integrity {
+                    table: crate::tables::SETTINGS,
+                    reason: "bundle sequence malformed",
+                })?;
+                if bundle.sequence == applied {
+                    return Ok(BundleOutcome::AlreadyCurrent);
+                }
+                if bundle.sequence < applied {
+                    return Err(StoreError::Invalid("key bundle rollback refused".into()));
+                }
+            }
+            let rec =
+                SettingRecord { name: BUNDLE_SEQUENCE.into(), value: bundle.sequence.to_string() };
+            crate::codec::put(&mut settings, crypto, CURRENT_SCHEMA, &rec)?;
+            drop(settings);
+            apply_keys_in(txn, crypto, &issuers, true)?;
+            let keys = issuers.iter().map(|i| i.keys.len()).sum();
+            let e = event("sync", None, None, format!("bundle {} ({keys} keys)", bundle.sequence));
+            append_event(txn, crypto, self.options.event_cap, e)?;
+            Ok(BundleOutcome::Applied { keys })
+        })
+    }
+}

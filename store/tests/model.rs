@@ -1,0 +1,179 @@
+//! The core's pass model and key bundles through the store: Google Wallet JSON imported by
+//! `hce_wallet_core::pass::import_json` is stored whole, and the store's tap decision
+//! agrees with the core's `SelectionEngine` on the same passes (differential test).
+
+mod common;
+
+use hce_wallet_core::key_bundle::{
+    sign, verify, CollectorEntry, IssuerEntry, KeyBundle, KeyEntry, Limits, PinnedRoots,
+};
+use hce_wallet_core::pass::{import_json, Issuer};
+use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, Selection, SelectionRequest};
+use hce_wallet_core::selection::SelectionEngine;
+use hce_wallet_core::time::Timestamp;
+use hce_wallet_store::{BundleOutcome, Store, StoreError};
+use p256::ecdsa::SigningKey;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/passes/good/");
+const NOW: Timestamp = Timestamp(1_795_000_000_000);
+/// (issuer, collector) pairs of the coffee fixture's world.
+const WORLD: [(u64, u32); 3] = [(123, 11_111_111), (456, 44_444_444), (789, 77_777_777)];
+
+#[test]
+fn imported_json_round_trips_and_decisions_match_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("m.redb"), &common::key(1)).unwrap();
+    let engine = SelectionEngine::default();
+    let mut issuers = Vec::new();
+    for (issuer, collector) in WORLD {
+        engine
+            .insert_issuer(Issuer {
+                id: issuer,
+                name: format!("i{issuer}"),
+                collector_ids: vec![CollectorId(collector)],
+            })
+            .unwrap();
+        issuers.push(common::issuer_keys(issuer, collector, &[1], issuer as u8));
+    }
+    store.apply_key_bundle(&issuers).unwrap();
+    let mut fixtures = 0;
+    for entry in std::fs::read_dir(FIXTURES).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let Ok(batch) = import_json(&text) else { continue };
+        // The store refuses objects whose class it has not seen; such files are skipped
+        // for both sides.
+        if store.import_batch(&batch).is_err() {
+            continue;
+        }
+        engine.apply_import(batch.clone()).unwrap();
+        for o in &batch.objects {
+            let (_, rec) = store.pass(&o.id).unwrap().unwrap();
+            assert_eq!(rec.model.as_ref(), Some(o), "model stored whole");
+        }
+        fixtures += 1;
+    }
+    assert!(fixtures > 0);
+    assert_eq!(store.pass_count().unwrap() as usize, engine.object_count());
+    let mut compared = 0;
+    for (_, collector) in WORLD.iter().copied().chain([(0, 99_999_999)]) {
+        for service_types in [vec![0x00], vec![0x03], vec![0x05]] {
+            for now in [NOW, Timestamp(0), Timestamp(4_000_000_000_000)] {
+                let req = SelectionRequest {
+                    collector: CollectorId(collector),
+                    service_types: service_types.clone(),
+                    now,
+                };
+                let ours = store.prepare_tap().select(&req);
+                let theirs = engine.decide(&req);
+                let norm = |s: Selection| match s {
+                    Selection::ChooserRequired { mut candidates } => {
+                        candidates.sort();
+                        Selection::ChooserRequired { candidates }
+                    }
+                    other => other,
+                };
+                assert_eq!(
+                    norm(ours),
+                    norm(theirs),
+                    "collector {collector} {service_types:?} {now:?}"
+                );
+                compared += 1;
+            }
+        }
+    }
+    // An engine rebuilt from the store's snapshot decides like the store.
+    let rebuilt =
+        SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
+            .unwrap();
+    assert_eq!(rebuilt.object_count(), engine.object_count());
+    for (_, collector) in WORLD {
+        let req = SelectionRequest {
+            collector: CollectorId(collector),
+            service_types: vec![0],
+            now: NOW,
+        };
+        assert_eq!(rebuilt.decide(&req), engine.decide(&req));
+    }
+    println!("model: {fixtures} fixtures imported, {compared} decisions equal to the engine's");
+}
+
+fn signed(sequence: u64, issuers: Vec<IssuerEntry>, root: &SigningKey) -> Vec<u8> {
+    let bundle = KeyBundle {
+        sequence,
+        issued_at: Timestamp(NOW.0 - 1000),
+        expires_at: Timestamp(NOW.0 + 86_400_000),
+        issuers,
+    };
+    sign(&bundle, root).unwrap()
+}
+
+fn entry(issuer: u64, collector: u32, version: u32) -> IssuerEntry {
+    let sk = SigningKey::from_slice(&[version as u8 + 1; 32]).unwrap();
+    IssuerEntry {
+        issuer_id: issuer,
+        collectors: vec![CollectorEntry {
+            collector_id: CollectorId(collector),
+            keys: vec![KeyEntry {
+                version,
+                public_key: p256::PublicKey::from(sk.verifying_key()),
+                // Bundles carry whole seconds.
+                not_before: Timestamp(NOW.0 - 10_000),
+                not_after: Timestamp(NOW.0 + 10_000),
+            }],
+        }],
+    }
+}
+
+#[test]
+fn verified_bundles_replace_the_ring_with_rollback_protection() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("b.redb"), &common::key(1)).unwrap();
+    let root = SigningKey::from_slice(&[9; 32]).unwrap();
+    let roots = PinnedRoots::new([p256::PublicKey::from(root.verifying_key())]);
+    let v =
+        |seq, issuers| verify(&signed(seq, issuers, &root), &roots, &Limits::default()).unwrap();
+    let b2 = v(2, vec![entry(1, 100, 1), entry(2, 200, 1)]);
+    assert_eq!(store.apply_verified_bundle(&b2, NOW).unwrap(), BundleOutcome::Applied { keys: 2 });
+    assert!(store.collector_key(CollectorId(200), 1, NOW).is_some());
+    assert!(
+        store.collector_key(CollectorId(200), 1, Timestamp(NOW.0 + 10_000)).is_none(),
+        "not_after is exclusive"
+    );
+    assert!(store.collector_key(CollectorId(200), 1, Timestamp(NOW.0 + 9_999)).is_some());
+    assert_eq!(store.apply_verified_bundle(&b2, NOW).unwrap(), BundleOutcome::AlreadyCurrent);
+    // The next bundle drops issuer 2 entirely.
+    let b3 = v(3, vec![entry(1, 100, 2)]);
+    store.apply_verified_bundle(&b3, NOW).unwrap();
+    assert!(store.collector_key(CollectorId(200), 1, NOW).is_none());
+    assert!(store.collector_key(CollectorId(100), 1, NOW).is_none());
+    assert!(store.collector_key(CollectorId(100), 2, NOW).is_some());
+    // Rollback and expiry are refused and change nothing.
+    assert!(matches!(store.apply_verified_bundle(&b2, NOW), Err(StoreError::Invalid(_))));
+    let late = Timestamp(NOW.0 + 86_400_000);
+    assert!(store.apply_verified_bundle(&v(4, vec![]), late).is_err());
+    assert!(store.collector_key(CollectorId(100), 2, NOW).is_some());
+}
+
+#[test]
+fn records_without_a_model_convert_for_the_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("r.redb"), &common::key(1)).unwrap();
+    store
+        .apply_key_bundle(&[common::issuer_keys(common::ISSUER, common::COLLECTOR, &[1], 1)])
+        .unwrap();
+    let (c, mut o) = common::batch(0, 3, common::ISSUER);
+    o[0].valid_until = Some(NOW.0);
+    o[1].state = hce_wallet_store::ObjectState::Expired;
+    store.import_class(&c, &o).unwrap();
+    let engine =
+        SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
+            .unwrap();
+    for now in [Timestamp(NOW.0 - 1), NOW, Timestamp(NOW.0 + 1)] {
+        let req = SelectionRequest {
+            collector: CollectorId(common::COLLECTOR),
+            service_types: vec![0],
+            now,
+        };
+        assert_eq!(store.prepare_tap().select(&req), engine.decide(&req), "{now:?}");
+    }
+}

@@ -1,0 +1,38 @@
+//! What the host decides when it opens the wallet.
+
+/// What happens when a terminal asks for a pass while the device is locked
+/// (spec §12.2, last scenario).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LockedPolicy {
+    /// Answer `9300` and ask the user to unlock (the default).
+    #[default]
+    RequireUnlock,
+    /// Send passes from the lock screen as if the device were unlocked.
+    Allow,
+}
+
+/// Wallet configuration. Everything has a default except the store location and key,
+/// which [`crate::Wallet::open`] takes separately.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletConfig {
+    /// PEM (SubjectPublicKeyInfo) public keys that may sign issuer key bundles; several
+    /// allow a root rotation.
+    pub pinned_bundle_roots: Vec<String>,
+    /// Where key bundles are fetched from; `None` disables key sync.
+    pub sync_url: Option<String>,
+    /// How long a choice made in the chooser stays valid for the next tap, in ms.
+    pub chooser_window_ms: u64,
+    /// Lock-screen behaviour.
+    pub locked_policy: LockedPolicy,
+}
+
+impl Default for WalletConfig {
+    fn default() -> Self {
+        WalletConfig {
+            pinned_bundle_roots: Vec::new(),
+            sync_url: None,
+            chooser_window_ms: 60_000,
+            locked_policy: LockedPolicy::RequireUnlock,
+        }
+    }
+}

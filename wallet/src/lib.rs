@@ -1,0 +1,35 @@
+//! # hce-wallet
+//!
+//! The embeddable Rust API of the wallet: one [`Wallet`] that owns the AID router with
+//! the Smart Tap applet (spec `smart-tap.md` §6), the selection engine (§12), the issuer
+//! key ring (§6.3 step 4), the encrypted store and key sync, and offers what a host app
+//! needs: open, import / list / get / remove passes, UI context and chooser, the per-APDU
+//! call, deactivation, sync triggers and status, and events.
+//!
+//! Threading: every method takes `&self`. The APDU path ([`Wallet::process_apdu`]) locks
+//! only the router; management calls never hold it, so the HCE binder thread and the UI
+//! thread can call at once. Listener callbacks run after locks are released
+//! ([`notify`]).
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+mod issuers;
+pub mod notify;
+pub mod passes;
+mod persist;
+pub mod sync;
+mod wallet;
+
+pub use config::{LockedPolicy, WalletConfig};
+pub use error::WalletError;
+pub use notify::{Notice, WalletListener};
+pub use passes::PassInfo;
+pub use sync::{SyncOutcome, SyncStatus};
+pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
+
+pub use hce_wallet_core::events::{AuthFailure, WalletEvent};
+pub use hce_wallet_core::pass::PassState;
+pub use hce_wallet_core::ports::{CollectorId, PassType, UiContext};
+pub use hce_wallet_core::router::Deactivation;
+pub use hce_wallet_core::sync::{HttpRequest, HttpResponse, HttpTransport, TransportError};
