@@ -29,10 +29,8 @@
 //! Decoding is strict and bounded by [`Limits`]: every malformed input gets a typed
 //! [`BundleError`] naming the field (`issuers[3].collectors[0].keys[1].pk`).
 
-use std::collections::HashSet;
 use std::fmt;
 
-use ciborium::value::Value;
 use coset::{iana, CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder};
 use coset::{RegisteredLabel, RegisteredLabelWithPrivate, TaggedCborSerializable};
 use p256::ecdsa::signature::{Signer, Verifier};
@@ -52,8 +50,6 @@ pub const CONTENT_TYPE: &str = "application/vnd.hce-wallet.key-bundle+cbor";
 pub const SEC1_UNCOMPRESSED_LEN: usize = 65;
 /// Length of a root key ID: the first bytes of SHA-256 over the uncompressed root point.
 pub const ROOT_KEY_ID_LEN: usize = 8;
-/// Nesting depth of a well-formed payload is 6; anything deeper is rejected early.
-const PAYLOAD_RECURSION_LIMIT: usize = 16;
 
 /// Bounds on what [`verify`] and [`decode_payload`] accept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,10 +203,6 @@ pub enum Problem {
     DuplicateVersion,
 }
 
-fn field(path: impl Into<String>, problem: Problem) -> BundleError {
-    BundleError::Field { path: path.into(), problem }
-}
-
 /// The key ID of a root public key: first 8 bytes of SHA-256 over its uncompressed point.
 pub fn root_key_id(key: &PublicKey) -> [u8; ROOT_KEY_ID_LEN] {
     let digest = Sha256::digest(key.to_sec1_point(false).as_bytes());
@@ -339,223 +331,9 @@ pub fn sign(bundle: &KeyBundle, root: &SigningKey) -> Result<Vec<u8>, BundleErro
         .map_err(|e| BundleError::Signing(e.to_string()))
 }
 
-/// The canonical CBOR payload of a bundle (fixed key order, minimal integers).
-pub fn encode_payload(bundle: &KeyBundle) -> Result<Vec<u8>, BundleError> {
-    let text = |s: &str| Value::Text(s.to_owned());
-    let key = |k: &KeyEntry| {
-        Value::Map(vec![
-            (text("ver"), Value::from(k.version)),
-            (text("pk"), Value::Bytes(k.public_key.to_sec1_point(false).as_bytes().to_vec())),
-            (text("nbf"), Value::from(k.not_before.secs())),
-            (text("exp"), Value::from(k.not_after.secs())),
-        ])
-    };
-    let collector = |c: &CollectorEntry| {
-        Value::Map(vec![
-            (text("id"), Value::from(c.collector_id.0)),
-            (text("keys"), Value::Array(c.keys.iter().map(key).collect())),
-        ])
-    };
-    let issuer = |i: &IssuerEntry| {
-        Value::Map(vec![
-            (text("id"), Value::from(i.issuer_id)),
-            (text("collectors"), Value::Array(i.collectors.iter().map(collector).collect())),
-        ])
-    };
-    let root = Value::Map(vec![
-        (text("v"), Value::from(FORMAT_VERSION)),
-        (text("seq"), Value::from(bundle.sequence)),
-        (text("iat"), Value::from(bundle.issued_at.secs())),
-        (text("exp"), Value::from(bundle.expires_at.secs())),
-        (text("issuers"), Value::Array(bundle.issuers.iter().map(issuer).collect())),
-    ]);
-    let mut out = Vec::new();
-    ciborium::ser::into_writer(&root, &mut out).map_err(|e| BundleError::Cbor(e.to_string()))?;
-    Ok(out)
-}
-
-/// Decodes and validates a payload (no signature involved). Public for tests and fuzzing.
-pub fn decode_payload(bytes: &[u8], limits: &Limits) -> Result<KeyBundle, BundleError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(BundleError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
-    }
-    let mut rest = bytes;
-    let value: Value =
-        ciborium::de::from_reader_with_recursion_limit(&mut rest, PAYLOAD_RECURSION_LIMIT)
-            .map_err(|e| BundleError::Cbor(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(BundleError::Cbor(format!("{} bytes after the payload", rest.len())));
-    }
-    let mut top = Fields::new(value, "", &["v", "seq", "iat", "exp", "issuers"])?;
-    let version = as_u64(top.take("v")?, "v")?;
-    if version != FORMAT_VERSION {
-        return Err(BundleError::Version(version));
-    }
-    let sequence = as_u64(top.take("seq")?, "seq")?;
-    let issued_at = as_time(top.take("iat")?, "iat")?;
-    let expires_at = as_time(top.take("exp")?, "exp")?;
-    if expires_at <= issued_at {
-        return Err(field("exp", Problem::Window));
-    }
-    let list = as_array(top.take("issuers")?, "issuers", limits.max_issuers)?;
-    let mut issuers = Vec::with_capacity(list.len());
-    let mut seen_issuers = HashSet::with_capacity(list.len());
-    let mut seen_collectors = HashSet::with_capacity(list.len());
-    for (i, v) in list.into_iter().enumerate() {
-        let path = format!("issuers[{i}]");
-        let entry = decode_issuer(v, &path, limits)?;
-        if !seen_issuers.insert(entry.issuer_id) {
-            return Err(field(format!("{path}.id"), Problem::DuplicateIssuer));
-        }
-        for (j, c) in entry.collectors.iter().enumerate() {
-            if !seen_collectors.insert(c.collector_id) {
-                return Err(field(
-                    format!("{path}.collectors[{j}].id"),
-                    Problem::DuplicateCollector,
-                ));
-            }
-        }
-        issuers.push(entry);
-    }
-    Ok(KeyBundle { sequence, issued_at, expires_at, issuers })
-}
-
-fn decode_issuer(v: Value, path: &str, limits: &Limits) -> Result<IssuerEntry, BundleError> {
-    let mut f = Fields::new(v, path, &["id", "collectors"])?;
-    let issuer_id = as_u64(f.take("id")?, &format!("{path}.id"))?;
-    let cpath = format!("{path}.collectors");
-    let list = as_array(f.take("collectors")?, &cpath, limits.max_collectors_per_issuer)?;
-    let mut collectors = Vec::with_capacity(list.len());
-    for (j, v) in list.into_iter().enumerate() {
-        collectors.push(decode_collector(v, &format!("{cpath}[{j}]"), limits)?);
-    }
-    Ok(IssuerEntry { issuer_id, collectors })
-}
-
-fn decode_collector(v: Value, path: &str, limits: &Limits) -> Result<CollectorEntry, BundleError> {
-    let mut f = Fields::new(v, path, &["id", "keys"])?;
-    let id_path = format!("{path}.id");
-    let id = u32::try_from(as_u64(f.take("id")?, &id_path)?)
-        .map_err(|_| field(id_path, Problem::Range))?;
-    let kpath = format!("{path}.keys");
-    let list = as_array(f.take("keys")?, &kpath, limits.max_keys_per_collector)?;
-    let mut keys: Vec<KeyEntry> = Vec::with_capacity(list.len());
-    for (k, v) in list.into_iter().enumerate() {
-        let kp = format!("{kpath}[{k}]");
-        let key = decode_key(v, &kp)?;
-        if keys.iter().any(|e| e.version == key.version) {
-            return Err(field(format!("{kp}.ver"), Problem::DuplicateVersion));
-        }
-        keys.push(key);
-    }
-    Ok(CollectorEntry { collector_id: CollectorId(id), keys })
-}
-
-fn decode_key(v: Value, path: &str) -> Result<KeyEntry, BundleError> {
-    let mut f = Fields::new(v, path, &["ver", "pk", "nbf", "exp"])?;
-    let ver_path = format!("{path}.ver");
-    let version = u32::try_from(as_u64(f.take("ver")?, &ver_path)?)
-        .map_err(|_| field(ver_path, Problem::Range))?;
-    let pk_path = format!("{path}.pk");
-    let public_key = match f.take("pk")? {
-        Value::Bytes(b) => parse_uncompressed_key(&b).map_err(|p| field(pk_path, p))?,
-        _ => return Err(field(pk_path, Problem::Type("byte string"))),
-    };
-    let not_before = as_time(f.take("nbf")?, &format!("{path}.nbf"))?;
-    let not_after = as_time(f.take("exp")?, &format!("{path}.exp"))?;
-    if not_after <= not_before {
-        return Err(field(format!("{path}.exp"), Problem::Window));
-    }
-    Ok(KeyEntry { version, public_key, not_before, not_after })
-}
-
-/// Accepts exactly `04 ‖ X ‖ Y` on P-256 (not the identity).
-pub fn parse_uncompressed_key(bytes: &[u8]) -> Result<PublicKey, Problem> {
-    if bytes.len() != SEC1_UNCOMPRESSED_LEN || bytes.first() != Some(&0x04) {
-        return Err(Problem::KeyEncoding);
-    }
-    PublicKey::from_sec1_bytes(bytes).map_err(|_| Problem::KeyNotOnCurve)
-}
-
-/// The entries of one CBOR map with text keys, checked against the allowed names.
-struct Fields {
-    path: String,
-    entries: Vec<(&'static str, Value)>,
-}
-
-impl Fields {
-    fn new(v: Value, path: &str, allowed: &[&'static str]) -> Result<Self, BundleError> {
-        let Value::Map(map) = v else {
-            return Err(field(display_path(path), Problem::Type("map")));
-        };
-        let mut entries: Vec<(&'static str, Value)> = Vec::with_capacity(allowed.len());
-        for (k, v) in map {
-            let Value::Text(name) = k else {
-                return Err(field(display_path(path), Problem::Type("text keys")));
-            };
-            let Some(&known) = allowed.iter().find(|a| **a == name) else {
-                return Err(field(join(path, &name), Problem::Unknown));
-            };
-            if entries.iter().any(|(n, _)| *n == known) {
-                return Err(field(join(path, known), Problem::Repeated));
-            }
-            entries.push((known, v));
-        }
-        Ok(Fields { path: path.to_owned(), entries })
-    }
-
-    fn take(&mut self, name: &'static str) -> Result<Value, BundleError> {
-        match self.entries.iter().position(|(n, _)| *n == name) {
-            Some(i) => Ok(self.entries.swap_remove(i).1),
-            None => Err(field(join(&self.path, name), Problem::Missing)),
-        }
-    }
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
-    }
-}
-
-fn display_path(path: &str) -> &str {
-    if path.is_empty() {
-        "payload"
-    } else {
-        path
-    }
-}
-
-fn as_u64(v: Value, path: &str) -> Result<u64, BundleError> {
-    match v {
-        Value::Integer(i) => u64::try_from(i).map_err(|_| field(path, Problem::Range)),
-        _ => Err(field(path, Problem::Type("unsigned integer"))),
-    }
-}
-
-/// Seconds since the epoch, within ±2^40 s so the millisecond form cannot overflow.
-fn as_time(v: Value, path: &str) -> Result<Timestamp, BundleError> {
-    const MAX_SECS: i64 = 1 << 40;
-    match v {
-        Value::Integer(i) => match i64::try_from(i) {
-            Ok(s) if (-MAX_SECS..=MAX_SECS).contains(&s) => Ok(Timestamp::from_secs(s)),
-            _ => Err(field(path, Problem::Range)),
-        },
-        _ => Err(field(path, Problem::Type("integer seconds"))),
-    }
-}
-
-fn as_array(v: Value, path: &str, limit: usize) -> Result<Vec<Value>, BundleError> {
-    match v {
-        Value::Array(a) if a.len() > limit => {
-            Err(BundleError::Limit { path: path.to_owned(), count: a.len(), limit })
-        }
-        Value::Array(a) => Ok(a),
-        _ => Err(field(path, Problem::Type("array"))),
-    }
-}
+mod cbor;
+mod payload;
+pub use payload::{decode_payload, encode_payload, parse_uncompressed_key};
 
 #[cfg(test)]
 pub(crate) mod test_support;

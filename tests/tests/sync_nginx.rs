@@ -119,7 +119,12 @@ enum Tap {
 
 /// One tap by the reference terminal holding `collector`'s key `version`, against a
 /// Smart Tap applet reading `ring` at `now`.
-fn tap(ring: &Arc<SharedKeyRing>, collector: u32, version: u32, now: Timestamp) -> Tap {
+fn tap<R: IssuerKeyRing + 'static>(
+    ring: &Arc<R>,
+    collector: u32,
+    version: u32,
+    now: Timestamp,
+) -> Tap {
     let events = Arc::new(EventLog::default());
     let ports = SmartTapPorts {
         key_ring: ring.clone(),
@@ -600,4 +605,71 @@ fn hcectl_keys_bundle_show_and_sync_against_nginx() {
     );
     assert_eq!(state_keys(), (Some(8), vec![2]));
     assert_eq!(tap(&wallet(), COLLECTOR, 2, wall_now), Tap::Read("2018".into()));
+}
+
+/// The must-show of issue #7: `hcectl keys sync --store` against nginx updates an encrypted
+/// wallet store so that a tap by a newly keyed collector authenticates, a retired key stops
+/// authenticating, and a rollback bundle is refused with a clear error.
+#[test]
+fn hcectl_keys_sync_updates_a_store_and_taps_follow() {
+    use hce_wallet_store::{RootKey, Store};
+    use p256::pkcs8::{EncodePublicKey, LineEnding};
+    use std::process::Command;
+    let Some(rig) = Rig::new("", "/keys.cose") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("wallet.redb");
+    let key_file = dir.path().join("store.key");
+    let root_pub = dir.path().join("root.pub.pem");
+    std::fs::write(&key_file, "3c".repeat(32)).unwrap();
+    std::fs::write(&root_pub, public(ROOT).to_public_key_pem(LineEnding::LF).unwrap()).unwrap();
+    let sync = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_hcectl"))
+            .args(["keys", "sync", "--url", &rig.nginx.url("/keys.cose")])
+            .arg("--store")
+            .arg(&store_path)
+            .arg("--store-key")
+            .arg(&key_file)
+            .arg("--root")
+            .arg(&root_pub)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    // The store as the wallet opens it (after hcectl has closed it), tapped now.
+    let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let now = Timestamp::from_secs(wall.as_secs() as i64);
+    let tap_store = |version: u32| {
+        let store =
+            Store::open(&store_path, &RootKey::from_hex(&"3c".repeat(32)).unwrap()).unwrap();
+        tap(&Arc::new(store), COLLECTOR, version, now)
+    };
+
+    rig.nginx.publish("keys.cose", &signed(&bundle(10, &[(ISSUER, COLLECTOR, &[1])])), 10).unwrap();
+    let (code, text) = sync();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("updated: sequence none -> 10"), "{text}");
+    assert_eq!(tap_store(1), Tap::Read("2018".into()));
+    assert_eq!(tap_store(2), Tap::Refused);
+
+    let (code, text) = sync();
+    assert_eq!((code, text.trim()), (Some(0), "not modified (304)"), "ETag kept in the store");
+
+    rig.nginx.publish("keys.cose", &signed(&bundle(11, &[(ISSUER, COLLECTOR, &[2])])), 11).unwrap();
+    let (code, text) = sync();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("sequence 10 -> 11") && text.contains("+1 -1"), "{text}");
+    assert_eq!(tap_store(2), Tap::Read("2018".into()), "the newly keyed version authenticates");
+    assert_eq!(tap_store(1), Tap::Refused, "the removed version no longer does");
+
+    rig.nginx.publish("keys.cose", &signed(&bundle(9, &[(ISSUER, COLLECTOR, &[1])])), 9).unwrap();
+    let (code, text) = sync();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("bundle not applied: bundle sequence 9 is older than the applied sequence 11: rollback refused"),
+        "{text}"
+    );
+    assert_eq!(tap_store(2), Tap::Read("2018".into()));
+    assert_eq!(tap_store(1), Tap::Refused);
 }

@@ -39,6 +39,10 @@ fn payload_err(v: Value) -> BundleError {
     decode_payload(&bytes, &Limits::default()).unwrap_err()
 }
 
+fn payload_err_bytes(bytes: &[u8]) -> BundleError {
+    decode_payload(bytes, &Limits::default()).unwrap_err()
+}
+
 fn t(s: &str) -> Value {
     Value::Text(s.to_owned())
 }
@@ -309,9 +313,20 @@ fn payload_top_level_errors() {
     bytes.push(0xf6);
     assert!(matches!(decode_payload(&bytes, &Limits::default()), Err(BundleError::Cbor(_))));
     assert!(matches!(decode_payload(&bytes[..5], &Limits::default()), Err(BundleError::Cbor(_))));
-    // Deep nesting stops at the recursion limit instead of the stack.
+    // Nesting is never followed: the layout is read front to back, no recursion.
     let deep = [vec![0x81u8; 10_000], vec![0x00]].concat();
-    assert!(matches!(decode_payload(&deep, &Limits::default()), Err(BundleError::Cbor(_))));
+    assert_eq!(
+        field_problem(payload_err_bytes(&deep)),
+        ("payload".to_owned(), Problem::Type("map"))
+    );
+    // Items outside the subset, with their offset.
+    let tagged = [vec![0xa1, 0x61, b'v', 0xc1], vec![0x01]].concat();
+    assert_eq!(
+        payload_err_bytes(&tagged),
+        BundleError::Cbor("tags are not supported at byte 3".into())
+    );
+    let huge = [0xa1, 0x67, b'i', b's', b's', b'u', b'e', b'r', b's', 0x9a, 0xff, 0, 0, 0];
+    assert_eq!(payload_err_bytes(&huge), BundleError::Cbor("truncated at byte 9".into()));
 }
 
 #[test]

@@ -3,9 +3,11 @@
 //! - `keys bundle --root-key PEM --in keys.json --out FILE` signs a bundle (a tagged
 //!   COSE_Sign1, see `core::key_bundle`) for publishing as a static file on a CDN.
 //! - `keys show FILE [--root PEM]…` decodes one; with roots it also verifies it.
-//! - `keys sync --state FILE --url URL --root PEM…` makes one manual sync with the desktop
-//!   transport and keeps the key ring and sync state in a JSON state file (written
-//!   atomically). The encrypted store is wired by the lead once it is merged.
+//! - `keys sync (--store PATH [--store-key FILE] | --state FILE) --url URL --root PEM…`
+//!   makes one manual sync with the desktop transport. With `--store` the bundle goes into
+//!   the encrypted wallet store in one transaction (root key from the file or
+//!   `$HCE_WALLET_KEY`); with `--state` the key ring and sync state live in a JSON file
+//!   (written atomically).
 //! - `keys new-root --out PEM --public PEM` makes an operator root key pair (tests, demos).
 //!
 //! `keys.json` mirrors Google's issuer API (`authenticationKeys[{id, publicKeyPem}]`):
@@ -45,6 +47,10 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::http::UreqTransport;
+use hce_wallet_store::{RootKey, Store};
+
+mod store_applier;
+pub use store_applier::{StoreApplier, SYNC_STATE_SETTING};
 
 const DEFAULT_VALIDITY: Duration = Duration::from_secs(30 * 86_400);
 
@@ -90,10 +96,17 @@ pub struct ShowArgs {
 }
 
 #[derive(Debug, Clone, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["state", "store"])))]
 pub struct SyncArgs {
-    /// Key ring and sync state (JSON); created if missing.
+    /// Key ring and sync state in a JSON file; created if missing.
     #[arg(long, value_name = "FILE")]
-    pub state: PathBuf,
+    pub state: Option<PathBuf>,
+    /// An encrypted wallet store (hce-wallet-store); created if missing.
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// The store's root key (64 hex digits) in a file; default: $HCE_WALLET_KEY.
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub store_key: Option<PathBuf>,
     /// Where the signed bundle is published.
     #[arg(long, value_name = "URL")]
     pub url: String,
@@ -130,6 +143,8 @@ pub enum KeysError {
     Bundle(#[from] BundleError),
     #[error("{path}: key ring state unusable: {source}")]
     State { path: String, source: StateError },
+    #[error("{path}: store: {message}")]
+    Store { path: String, message: String },
     #[error("sync failed: {error}; next attempt after {retry_at}")]
     Sync { error: SyncError, retry_at: String },
 }
@@ -226,26 +241,51 @@ fn show(args: &ShowArgs, out: &mut dyn Write) -> Result<(), KeysError> {
 
 fn sync(args: &SyncArgs, out: &mut dyn Write) -> Result<(), KeysError> {
     let roots = read_roots(&args.roots)?;
-    let state: StateFile = match fs::read_to_string(&args.state) {
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|e| KeysError::Json { path: shown(&args.state), message: e.to_string() })?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => StateFile::default(),
-        Err(e) => return Err(io_error(&args.state, e)),
-    };
-    let ring = KeyRing::from_state(&state.key_ring)
-        .map_err(|source| KeysError::State { path: shown(&args.state), source })?;
-    let ring = SharedKeyRing::new(ring);
     let mut config = SyncConfig::new(args.url.clone());
     config.timeout_ms = args.timeout_ms;
-    let mut engine = SyncEngine::new(config, roots, state.sync);
-    engine.trigger(Trigger::Manual);
     let clock = FixedClock(Timestamp(unix_now_ms()));
-    let outcome = engine.run_once(&UreqTransport::new(), &ring, &mut OsRandom, &clock);
-    // The sync state changes on failures too (backoff, last error): always save it.
-    let new_state = StateFile { key_ring: ring.snapshot().state(), sync: engine.state().clone() };
-    let json = serde_json::to_vec_pretty(&new_state)
-        .map_err(|e| KeysError::Json { path: shown(&args.state), message: e.to_string() })?;
-    write_atomic(&args.state, &json, PRIVATE_MODE)?;
+    let transport = UreqTransport::new();
+    let outcome = match (&args.state, &args.store) {
+        (Some(path), _) => {
+            let state: StateFile = match fs::read_to_string(path) {
+                Ok(text) => serde_json::from_str(&text)
+                    .map_err(|e| KeysError::Json { path: shown(path), message: e.to_string() })?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => StateFile::default(),
+                Err(e) => return Err(io_error(path, e)),
+            };
+            let ring = KeyRing::from_state(&state.key_ring)
+                .map_err(|source| KeysError::State { path: shown(path), source })?;
+            let ring = SharedKeyRing::new(ring);
+            let mut engine = SyncEngine::new(config, roots, state.sync);
+            engine.trigger(Trigger::Manual);
+            let outcome = engine.run_once(&transport, &ring, &mut OsRandom, &clock);
+            // The sync state changes on failures too (backoff, last error): always save it.
+            let new_state =
+                StateFile { key_ring: ring.snapshot().state(), sync: engine.state().clone() };
+            let json = serde_json::to_vec_pretty(&new_state)
+                .map_err(|e| KeysError::Json { path: shown(path), message: e.to_string() })?;
+            write_atomic(path, &json, PRIVATE_MODE)?;
+            outcome
+        }
+        (None, Some(path)) => {
+            let key = match &args.store_key {
+                Some(file) => RootKey::from_hex_file(file),
+                None => RootKey::from_env(),
+            }
+            .map_err(|e| KeysError::Store { path: shown(path), message: e.to_string() })?;
+            let store = Store::open(path, &key)
+                .map_err(|e| KeysError::Store { path: shown(path), message: e.to_string() })?;
+            let applier = StoreApplier(&store);
+            let store_error = |message| KeysError::Store { path: shown(path), message };
+            let mut engine =
+                SyncEngine::new(config, roots, applier.sync_state().map_err(store_error)?);
+            engine.trigger(Trigger::Manual);
+            let outcome = engine.run_once(&transport, &applier, &mut OsRandom, &clock);
+            applier.save_sync_state(engine.state()).map_err(store_error)?;
+            outcome
+        }
+        (None, None) => return Err(KeysError::Input("give --state FILE or --store PATH".into())),
+    };
     let line = match outcome {
         SyncOutcome::Updated(r) => format!(
             "updated: sequence {} -> {} ({} issuers, {} keys; +{} -{} ~{})",
