@@ -34,7 +34,7 @@ out=build/kotlin-$mode
 rm -rf "$out"; mkdir -p "$out/classes"
 echo "== uniffi-bindgen generate (library mode)"
 cargo run -q -p uniffi-bindgen -- generate --library "$lib_dir/libhce_wallet_ffi.so" \
-  --language kotlin --no-format --config bindings/uniffi.toml --out-dir "$out/generated"
+  --language kotlin --no-format --out-dir "$out/generated"
 
 echo "== kotlinc"
 mapfile -t sources < <(find "$out/generated" bindings/kotlin/src bindings/kotlin-tests/src -name '*.kt' | sort)
@@ -43,7 +43,7 @@ mapfile -t sources < <(find "$out/generated" bindings/kotlin/src bindings/kotlin
 [ -f "$out/classes/dev/hcewallet/tests/TestMainKt.class" ] || { echo "test-kotlin: compilation failed" >&2; exit 1; }
 
 run_cp="$out/classes:.tools/kotlinc/lib/kotlin-stdlib.jar:$cp_libs"
-java_flags=(-Djna.library.path="$lib_dir" -Djava.library.path="$lib_dir" -Dhce.shared.dir="$shared")
+java_flags=(-Djna.library.path="$lib_dir" -Djava.library.path="$lib_dir" -Dhce.shared.dir="$shared" -Dhce.fixtures.dir="$root/bindings/kotlin-tests/fixtures")
 if [ "$mode" = bench ]; then
   exec java "${java_flags[@]}" -cp "$run_cp" dev.hcewallet.tests.BenchKt
 fi
