@@ -68,7 +68,7 @@ class WalletApiTest {
         val rootKey = Fixtures.rootKey()
         val wallet = Fixtures.openWallet(
             listener = listener, transport = server, rootKey = rootKey,
-            config = WalletConfig(pinnedBundleRoots = listOf(rootPem), syncUrl = URL),
+            config = WalletConfig(pinnedBundleRoots = listOf(rootPem), syncUrl = URL, lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK),
         )
         if (passes.isNotEmpty()) wallet.importPassJson(loyaltyJson(*passes))
         if (sync) assertEquals(SyncOutcome.Updated(1uL, 1u), wallet.syncNow())
@@ -108,7 +108,7 @@ class WalletApiTest {
             assertEquals(1, w.listPasses().size)
         }
         try {
-            Fixtures.openWallet(config = WalletConfig(syncUrl = URL)); fail()
+            Fixtures.openWallet(config = WalletConfig(syncUrl = URL, lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK)); fail()
         } catch (e: WalletException.InvalidConfig) {
             assertTrue(e.message!!, e.message!!.contains("pinned_bundle_roots"))
         }
