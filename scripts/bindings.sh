@@ -3,14 +3,14 @@
 # folder an Android module can add as a source dir), with the workspace's pinned
 # uniffi-bindgen in library mode from the host build of hce-wallet-ffi.
 #   --android   generate for Android (android = true: android.system cleaner)
-#   --release   read the metadata from the release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Always from the debug build: the release profile strips UniFFI's metadata symbols.
 profile=debug; android=false
 for a in "$@"; do
   case "$a" in
     --android) android=true ;;
-    --release) profile=release ;;
+    --release) ;; # accepted for compatibility; the generated Kotlin is the same
     *) echo "usage: $0 [--android] [--release]" >&2; exit 2 ;;
   esac
 done

@@ -29,11 +29,15 @@ profile=debug; flags=()
 echo "== cargo build -p hce-wallet-ffi --features test-hooks ($profile)"
 cargo build -q -p hce-wallet-ffi --lib --features test-hooks "${flags[@]}"
 lib_dir=$root/target/$profile
+# The release profile strips symbols, UniFFI's metadata with them: generate from the debug
+# build of the same source and features (same API, same checksums), load the release one.
+if [ "$profile" = release ]; then cargo build -q -p hce-wallet-ffi --lib --features test-hooks; fi
+meta_lib=$root/target/debug/libhce_wallet_ffi.so
 
 out=build/kotlin-$mode
 rm -rf "$out"; mkdir -p "$out/classes"
 echo "== uniffi-bindgen generate (library mode)"
-cargo run -q -p uniffi-bindgen -- generate --library "$lib_dir/libhce_wallet_ffi.so" \
+cargo run -q -p uniffi-bindgen -- generate --library "$meta_lib" \
   --language kotlin --no-format --out-dir "$out/generated"
 
 echo "== kotlinc"
