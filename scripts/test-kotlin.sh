@@ -29,12 +29,16 @@ profile=debug; flags=()
 echo "== cargo build -p hce-wallet-ffi --features test-hooks ($profile)"
 cargo build -q -p hce-wallet-ffi --lib --features test-hooks "${flags[@]}"
 lib_dir=$root/target/$profile
+# The release profile strips symbols, UniFFI's metadata with them: generate from the debug
+# build of the same source and features (same API, same checksums), load the release one.
+if [ "$profile" = release ]; then cargo build -q -p hce-wallet-ffi --lib --features test-hooks; fi
+meta_lib=$root/target/debug/libhce_wallet_ffi.so
 
 out=build/kotlin-$mode
 rm -rf "$out"; mkdir -p "$out/classes"
 echo "== uniffi-bindgen generate (library mode)"
-cargo run -q -p uniffi-bindgen -- generate --library "$lib_dir/libhce_wallet_ffi.so" \
-  --language kotlin --no-format --config bindings/uniffi.toml --out-dir "$out/generated"
+cargo run -q -p uniffi-bindgen -- generate --library "$meta_lib" \
+  --language kotlin --no-format --out-dir "$out/generated"
 
 echo "== kotlinc"
 mapfile -t sources < <(find "$out/generated" bindings/kotlin/src bindings/kotlin-tests/src -name '*.kt' | sort)
@@ -43,7 +47,7 @@ mapfile -t sources < <(find "$out/generated" bindings/kotlin/src bindings/kotlin
 [ -f "$out/classes/dev/hcewallet/tests/TestMainKt.class" ] || { echo "test-kotlin: compilation failed" >&2; exit 1; }
 
 run_cp="$out/classes:.tools/kotlinc/lib/kotlin-stdlib.jar:$cp_libs"
-java_flags=(-Djna.library.path="$lib_dir" -Djava.library.path="$lib_dir" -Dhce.shared.dir="$shared")
+java_flags=(-Djna.library.path="$lib_dir" -Djava.library.path="$lib_dir" -Dhce.shared.dir="$shared" -Dhce.fixtures.dir="$root/bindings/kotlin-tests/fixtures")
 if [ "$mode" = bench ]; then
   exec java "${java_flags[@]}" -cp "$run_cp" dev.hcewallet.tests.BenchKt
 fi

@@ -35,21 +35,21 @@ pub struct HttpResponse {
 /// Transport failures the app reports (Kotlin `HttpException`).
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum HttpError {
-    #[error("timed out: {message}")]
-    Timeout { message: String },
-    #[error("could not connect: {message}")]
-    Connect { message: String },
-    #[error("body too large: {message}")]
-    TooLarge { message: String },
-    #[error("offline: {message}")]
-    Offline { message: String },
-    #[error("transport failed: {message}")]
-    Other { message: String },
+    #[error("timed out: {reason}")]
+    Timeout { reason: String },
+    #[error("could not connect: {reason}")]
+    Connect { reason: String },
+    #[error("body too large: {reason}")]
+    TooLarge { reason: String },
+    #[error("offline: {reason}")]
+    Offline { reason: String },
+    #[error("transport failed: {reason}")]
+    Other { reason: String },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        HttpError::Other { message: e.reason }
+        HttpError::Other { reason: e.reason }
     }
 }
 
@@ -91,12 +91,12 @@ impl hce_wallet::HttpTransport for TransportAdapter {
                 })
             }
             Err(HttpError::Timeout { .. }) => Err(TransportError::Timeout),
-            Err(HttpError::Connect { message }) => Err(TransportError::Connect(message)),
+            Err(HttpError::Connect { reason }) => Err(TransportError::Connect(reason)),
             Err(HttpError::TooLarge { .. }) => {
                 Err(TransportError::TooLarge { limit: request.max_body_bytes })
             }
             Err(HttpError::Offline { .. }) => Err(TransportError::Offline),
-            Err(HttpError::Other { message }) => Err(TransportError::Other(message)),
+            Err(HttpError::Other { reason }) => Err(TransportError::Other(reason)),
         }
     }
 }

@@ -43,7 +43,7 @@ object Fixtures {
     fun openWallet(
         listener: WalletListener? = null,
         transport: HttpTransport? = null,
-        config: WalletConfig = WalletConfig(),
+        config: WalletConfig = WalletConfig(lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK),
         dir: File = tempDir(),
         rootKey: ByteArray = rootKey(),
     ): Wallet = Wallet.open(File(dir, "wallet.redb").path, rootKey, config, listener, transport)
