@@ -51,10 +51,7 @@ pub type CardFactory<'a> = &'a dyn Fn(&CardOptions) -> Result<Router, CliError>;
 /// embedded demo wallet ([`crate::demo_wallet`]) and the [`Loopback`] transport-test applet.
 pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
     if let Some(path) = &options.store {
-        return Err(CliError::Usage(format!(
-            "--store {}: this build has no wallet store to open",
-            path.display()
-        )));
+        return store_router(path);
     }
     if options.vector_wallet {
         return crate::vector_wallet::router(&shared_dir())
@@ -67,6 +64,36 @@ pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
     let events = std::sync::Arc::new(hce_wallet_core::ports::EventLog::default());
     let mut router =
         crate::demo_wallet::router(engine, events).map_err(|e| CliError::Usage(e.to_string()))?;
+    router.register(Box::new(Loopback::new()));
+    Ok(router)
+}
+
+/// The Smart Tap applet over a real encrypted store (`--store PATH`), its root key from
+/// `HCE_WALLET_KEY` (64 hex digits). The store is the key ring, the pass source (home-screen
+/// decisions from its tap snapshot), the push listener and the event log; a missing file is
+/// created empty.
+pub fn store_router(path: &std::path::Path) -> Result<Router, CliError> {
+    use hce_wallet_core::ports::OsRandom;
+    use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
+    use hce_wallet_store::{RootKey, Store};
+    let fail = |e: hce_wallet_store::StoreError| {
+        CliError::Usage(format!("--store {}: {e}", path.display()))
+    };
+    let key = RootKey::from_env().map_err(fail)?;
+    let store = std::sync::Arc::new(Store::open(path, &key).map_err(fail)?);
+    let ports = SmartTapPorts {
+        key_ring: store.clone(),
+        passes: store.clone(),
+        push: Some(store.clone()),
+        events: store,
+        random: Box::new(OsRandom),
+        clock: std::sync::Arc::new(crate::demo_wallet::SystemClock),
+    };
+    let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    applet.arm();
+    let mut router = Router::new();
+    router.register(Box::new(applet));
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }
