@@ -24,6 +24,8 @@ enum Command {
     Vpcd(cli::vpcd::VpcdArgs),
     /// Run one Smart Tap read with the reference terminal and print the annotated transcript
     Tap(cli::tap::TapArgs),
+    /// Manage the passes of an encrypted store file (import, list, show, remove, events)
+    Wallet(cli::wallet::WalletArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,10 @@ fn main() -> ExitCode {
         }
         Command::Run(args) => cli::run::run(args, &cli::default_card),
         Command::Vpcd(args) => cli::vpcd::run(args, &cli::default_card).map(|()| ExitCode::SUCCESS),
+        Command::Wallet(args) => {
+            let mut stdout = std::io::stdout().lock();
+            cli::wallet::run(args, &mut stdout).map(ExitCode::from)
+        }
         Command::Tap(args) => {
             let mut stdout = std::io::stdout().lock();
             cli::tap::run(args, &mut stdout)

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod run;
 pub mod tap;
 pub mod vpcd;
+pub mod wallet;
 
 /// What a subcommand that only prints returns: its exit code, or an error to print.
 pub type CliResult = Result<std::process::ExitCode, Box<dyn std::error::Error>>;
