@@ -10,6 +10,12 @@
 //! - 18802001 (yumPie) has one (the aggregator's offer);
 //! - 8088 can redeem nothing (no class lists the aggregator as a redemption issuer), so the
 //!   wallet does not even authenticate to it (SW `9500`).
+//!
+//! `hcectl tap --demo` runs on an encrypted store file created on first use
+//! ([`EmbeddedDemoWallet::on_store`]): `$HCE_DEMO_STORE`, or `hce-wallet/demo.redb` under
+//! `$XDG_DATA_HOME` (default `~/.local/share`), with a random root key written beside it
+//! (`demo.redb.key`, mode 0600). The passes and the demo collectors' keys are imported into
+//! it once; every run after that reads them back from the store.
 
 use std::sync::Arc;
 
@@ -22,9 +28,13 @@ use hce_wallet_core::selection::{SelectionConfig, SelectionEngine};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::time::Timestamp;
 
+use std::path::{Path, PathBuf};
+
+use hce_wallet_store::{CollectorKeyRecord, IssuerKeys, RootKey, Store};
+
 use crate::card::{Card, RouterCard};
 use crate::cli::tap::DemoWallet;
-use crate::demo::{DemoKeyRing, DEMO_COLLECTORS};
+use crate::demo::{public_key, DemoKeyRing, DEMO_COLLECTORS};
 
 /// The demo passes, as an issuer would publish them.
 pub const DEMO_PASSES_JSON: &str = include_str!("../data/demo-passes.json");
@@ -49,6 +59,8 @@ pub enum DemoWalletError {
     Import(String),
     #[error("demo applet: {0}")]
     Applet(String),
+    #[error("demo store: {0}")]
+    Store(String),
 }
 
 /// The selection engine holding the demo issuers and passes, home-screen context.
@@ -101,11 +113,57 @@ pub struct EmbeddedDemoWallet {
 }
 
 impl EmbeddedDemoWallet {
-    pub fn new() -> Result<Self, DemoWalletError> {
+    /// The demo wallet in memory only.
+    pub fn in_memory() -> Result<Self, DemoWalletError> {
         let engine = Arc::new(engine()?);
         let events = Arc::new(EventLog::default());
         let card = RouterCard::new(router(engine.clone(), events.clone())?);
         Ok(EmbeddedDemoWallet { card, engine, events })
+    }
+
+    /// The demo wallet on its default store file, created and filled on first use.
+    pub fn new() -> Result<Self, DemoWalletError> {
+        let path = default_store_path()?;
+        let key = demo_root_key(&path)?;
+        Self::on_store(&path, &key)
+    }
+
+    /// The demo wallet on the store at `path`: filled with the demo issuers, keys and passes
+    /// if it holds no pass yet; the selection engine is rebuilt from the store's snapshot
+    /// and the store is the key ring.
+    pub fn on_store(path: &Path, key: &RootKey) -> Result<Self, DemoWalletError> {
+        let fail = |e: hce_wallet_store::StoreError| DemoWalletError::Store(e.to_string());
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DemoWalletError::Store(e.to_string()))?;
+        }
+        let store = Arc::new(Store::open(path, key).map_err(fail)?);
+        if store.pass_count().map_err(fail)? == 0 {
+            let batch = import_json(DEMO_PASSES_JSON)
+                .map_err(|e| DemoWalletError::Import(e.to_string()))?;
+            store.import_batch(&batch).map_err(fail)?;
+            store.apply_key_bundle(&demo_issuer_keys()?).map_err(fail)?;
+        }
+        let snapshot = store.engine_snapshot().map_err(fail)?;
+        let engine = Arc::new(
+            SelectionEngine::from_snapshot(snapshot, SelectionConfig::default())
+                .map_err(|e| DemoWalletError::Import(e.to_string()))?,
+        );
+        engine.set_ui_context(UiContext::Home);
+        let events = Arc::new(EventLog::default());
+        let ports = SmartTapPorts {
+            key_ring: store,
+            passes: engine.clone(),
+            push: Some(engine.clone()),
+            events: events.clone(),
+            random: Box::new(OsRandom),
+            clock: Arc::new(SystemClock),
+        };
+        let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
+            .map_err(|e| DemoWalletError::Applet(e.to_string()))?;
+        applet.arm();
+        let mut router = Router::new();
+        router.register(Box::new(applet));
+        Ok(EmbeddedDemoWallet { card: RouterCard::new(router), engine, events })
     }
     /// The engine (UI context, chooser, passes).
     pub fn engine(&self) -> &SelectionEngine {
@@ -133,4 +191,69 @@ impl DemoWallet for EmbeddedDemoWallet {
         self.engine.choose(&pick, SystemClock.now()).ok()?;
         Some(pick)
     }
+}
+
+/// The demo issuers with their collectors' public keys, as a key bundle would bring them.
+fn demo_issuer_keys() -> Result<Vec<IssuerKeys>, DemoWalletError> {
+    DEMO_COLLECTORS
+        .iter()
+        .map(|c| {
+            let key = public_key(c.collector)
+                .ok_or_else(|| DemoWalletError::Import(format!("no key for {}", c.collector)))?;
+            Ok(IssuerKeys {
+                issuer_id: c.issuer,
+                name: c.name.to_owned(),
+                collectors: vec![c.collector.0],
+                keys: vec![CollectorKeyRecord {
+                    collector: c.collector.0,
+                    key_version: c.key_version,
+                    issuer_id: c.issuer,
+                    public_key_sec1: key.to_sec1_bytes().to_vec(),
+                    valid_from: None,
+                    valid_until: None,
+                }],
+            })
+        })
+        .collect()
+}
+
+/// `$HCE_DEMO_STORE`, else `$XDG_DATA_HOME/hce-wallet/demo.redb`, else
+/// `$HOME/.local/share/hce-wallet/demo.redb`.
+pub fn default_store_path() -> Result<PathBuf, DemoWalletError> {
+    if let Some(p) = std::env::var_os("HCE_DEMO_STORE") {
+        return Ok(PathBuf::from(p));
+    }
+    let base = match std::env::var_os("XDG_DATA_HOME") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::var_os("HOME")
+            .map(|h| PathBuf::from(h).join(".local").join("share"))
+            .ok_or_else(|| {
+                DemoWalletError::Store("set HOME, XDG_DATA_HOME or HCE_DEMO_STORE".into())
+            })?,
+    };
+    Ok(base.join("hce-wallet").join("demo.redb"))
+}
+
+/// The demo store's root key, kept in `<store>.key` (created with a random key on first use,
+/// readable by the owner only). On a phone the app keeps this key in Android Keystore.
+fn demo_root_key(store: &Path) -> Result<RootKey, DemoWalletError> {
+    let io = |e: std::io::Error| DemoWalletError::Store(e.to_string());
+    let mut key_path = store.as_os_str().to_owned();
+    key_path.push(".key");
+    let key_path = PathBuf::from(key_path);
+    if !key_path.exists() {
+        if let Some(dir) = key_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
+        hce_wallet_core::ports::RandomSource::fill(&mut OsRandom, &mut bytes[..]);
+        let hex = zeroize::Zeroizing::new(hex::encode(&bytes[..]));
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        std::io::Write::write_all(&mut opts.open(&key_path).map_err(io)?, hex.as_bytes())
+            .map_err(io)?;
+    }
+    RootKey::from_hex_file(&key_path).map_err(|e| DemoWalletError::Store(e.to_string()))
 }

@@ -44,7 +44,7 @@ fn ended_sw(r: &Result<TapResult, String>) -> Option<u16> {
 
 #[test]
 fn single_match_is_sent_at_once() {
-    let mut w = EmbeddedDemoWallet::new().unwrap();
+    let mut w = EmbeddedDemoWallet::in_memory().unwrap();
     let (r, events) = tap(&mut w, 20180608);
     assert_eq!(values(&r), vec!["2018".to_string()]);
     assert!(events.iter().any(|e| matches!(e, WalletEvent::PassSent { object_id, .. }
@@ -53,7 +53,7 @@ fn single_match_is_sent_at_once() {
 
 #[test]
 fn two_matches_need_the_chooser_then_the_retap_gets_the_choice() {
-    let mut w = EmbeddedDemoWallet::new().unwrap();
+    let mut w = EmbeddedDemoWallet::in_memory().unwrap();
     let (r, events) = tap(&mut w, 12345678);
     assert_eq!(ended_sw(&r), Some(0x9302), "{r:?}");
     let candidates = events
@@ -77,7 +77,7 @@ fn two_matches_need_the_chooser_then_the_retap_gets_the_choice() {
 
 #[test]
 fn aggregator_offer_reaches_a_listed_redemption_issuer_and_nothing_reaches_the_aggregator() {
-    let mut w = EmbeddedDemoWallet::new().unwrap();
+    let mut w = EmbeddedDemoWallet::in_memory().unwrap();
     let (r, _) = tap(&mut w, 18802001);
     assert_eq!(values(&r), vec!["DEAL-42".to_string()]);
     let (r, events) = tap(&mut w, 8088);
@@ -90,10 +90,20 @@ fn aggregator_offer_reaches_a_listed_redemption_issuer_and_nothing_reaches_the_a
 
 #[test]
 fn hcectl_tap_demo_prints_the_whole_story() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hcectl"))
-        .args(["tap", "--demo"])
-        .output()
-        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("demo.redb");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hcectl"))
+            .args(["tap", "--demo"])
+            .env("HCE_DEMO_STORE", &store)
+            .output()
+            .unwrap()
+    };
+    // First use creates the store (and its key); the second run reads it back.
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(store.exists() && dir.path().join("demo.redb.key").exists());
+    let out = run();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     for c in &DEMO_COLLECTORS {
@@ -110,4 +120,25 @@ fn hcectl_tap_demo_prints_the_whole_story() {
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+}
+
+#[test]
+fn the_demo_store_is_filled_once_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.redb");
+    let key = hce_wallet_store::RootKey::from_hex(&"42".repeat(32)).unwrap();
+    let mut w = EmbeddedDemoWallet::on_store(&path, &key).unwrap();
+    let (r, _) = tap(&mut w, 20180608);
+    assert_eq!(values(&r), vec!["2018".to_string()]);
+    drop(w);
+    // Remove a pass behind the wallet's back: a re-open must not re-import it.
+    let s = hce_wallet_store::Store::open(&path, &key).unwrap();
+    s.remove_pass("8088.deal-42").unwrap();
+    drop(s);
+    let mut w = EmbeddedDemoWallet::on_store(&path, &key).unwrap();
+    let (r, _) = tap(&mut w, 18802001);
+    // Nothing left that yumPie could redeem: the wallet does not even authenticate.
+    assert_eq!(ended_sw(&r), Some(0x9500), "the offer is gone from the store: {r:?}");
+    let (r, _) = tap(&mut w, 12345678);
+    assert_eq!(values(&r), vec!["FOO-7731".to_string()], "one fooPizza pass left: no chooser");
 }
