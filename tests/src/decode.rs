@@ -991,45 +991,8 @@ fn rtd_text(out: &mut Out, p: &[u8], indent: usize) {
     }
 }
 
-/// NFC Forum URI RTD prefix codes.
-const URI_PREFIXES: &[&str] = &[
-    "",
-    "http://www.",
-    "https://www.",
-    "http://",
-    "https://",
-    "tel:",
-    "mailto:",
-    "ftp://anonymous:anonymous@",
-    "ftp://ftp.",
-    "ftps://",
-    "sftp://",
-    "smb://",
-    "nfs://",
-    "ftp://",
-    "dav://",
-    "news:",
-    "telnet://",
-    "imap:",
-    "rtsp://",
-    "urn:",
-    "pop:",
-    "sip:",
-    "sips:",
-    "tftp:",
-    "btspp://",
-    "btl2cap://",
-    "btgoep://",
-    "tcpobex://",
-    "irdaobex://",
-    "file://",
-    "urn:epc:id:",
-    "urn:epc:tag:",
-    "urn:epc:pat:",
-    "urn:epc:raw:",
-    "urn:epc:",
-    "urn:nfc:",
-];
+// NFC Forum URI RTD prefix codes: one table, in the core.
+use hce_wallet_core::smart_tap::records::URI_PREFIXES;
 
 fn rtd_uri(out: &mut Out, p: &[u8], indent: usize) {
     let Some((&code, rest)) = p.split_first() else {

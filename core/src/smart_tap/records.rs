@@ -253,7 +253,7 @@ pub fn rtd_text(payload: &[u8]) -> String {
 }
 
 /// URI prefixes of the NFC Forum URI RTD (§3.2.2), indexed by the identifier code.
-const URI_PREFIXES: [&str; 36] = [
+pub const URI_PREFIXES: [&str; 36] = [
     "",
     "http://www.",
     "https://www.",
