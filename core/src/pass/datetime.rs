@@ -92,7 +92,7 @@ pub fn parse_date_time(s: &str) -> Result<DateTimeBound, DateTimeError> {
             (second, millis) = (59, 999);
         }
     }
-    let days = days_from_civil(year, month, day);
+    let days = crate::time::days_from_civil(year, month, day);
     let wall_ms = days * MS_PER_DAY + (hour * 3600 + minute * 60 + second) * 1000 + millis;
     let bound = match c.peek() {
         None => DateTimeBound::Local { wall_ms },
@@ -197,18 +197,6 @@ fn days_in_month(y: i64, m: i64) -> i64 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, `days_from_civil`).
-/// Years are 0..=9999 here, so nothing can overflow.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
