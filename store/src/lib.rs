@@ -18,6 +18,9 @@
 //!   [`Store::engine_snapshot`] feeds `SelectionEngine::from_snapshot`; signature-checked
 //!   key bundles replace the key ring with rollback protection
 //!   ([`Store::apply_verified_bundle`]) ([`model`]).
+//! - **Host wallet state**: the core's key ring and key-sync state, and pass objects
+//!   changed by PUSH DATA ([`Store::key_ring_state`], [`Store::save_key_ring`],
+//!   [`Store::save_objects`]); crate `hce-wallet` persists through these.
 //!
 //! Tests (`cargo test -p hce-wallet-store`): API behaviour, v1 fixture migration, a
 //! differential test against the core's `SelectionEngine`, crash consistency (fault
@@ -39,6 +42,7 @@ pub mod schema;
 pub mod snapshot;
 mod store;
 mod tables;
+mod wallet_state;
 
 pub use error::{Result, StoreError};
 pub use keys::{RootKey, KEY_ENV_VAR};

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use hce_wallet_core::key_bundle::VerifiedBundle;
+use hce_wallet_core::key_ring::{ApplyOutcome, KeyRing};
 use hce_wallet_core::pass::{
     ClassDisplay, DateTimeBound, ImportBatch, Issuer, ObjectDisplay, PassClass, PassObject,
     PassState, RedemptionValue, ValidTimeInterval,
@@ -13,23 +14,13 @@ use hce_wallet_core::pass::{
 use hce_wallet_core::ports::CollectorId;
 use hce_wallet_core::selection::EngineSnapshot;
 use hce_wallet_core::time::Timestamp;
-use p256::elliptic_curve::sec1::ToSec1Point;
 
 use crate::codec::get;
 use crate::error::{Result, StoreError};
-use crate::records::{
-    CollectorKeyRecord, ObjectState, PassClassRecord, PassObjectRecord, SecretString, SettingRecord,
-};
+use crate::records::{ObjectState, PassClassRecord, PassObjectRecord, SecretString};
 use crate::schema::CURRENT_SCHEMA;
-use crate::store::{
-    append_event, apply_keys_in, event, import_in, validate_import, validate_keys, IssuerKeys,
-    Store,
-};
-use crate::tables::{PASS_CLASSES_T, SETTINGS_T};
-
-/// Settings name under which the applied bundle's sequence is kept (sealed like any
-/// setting, written in the bundle's transaction).
-const BUNDLE_SEQUENCE: &str = "key_bundle.sequence";
+use crate::store::{append_event, event, import_in, validate_import, Store};
+use crate::tables::PASS_CLASSES_T;
 
 impl PassClassRecord {
     /// The store record of a core class (the model is kept whole).
@@ -201,70 +192,28 @@ impl Store {
         })
     }
 
-    /// Applies a signature-checked key bundle in one transaction: it replaces the whole key
-    /// ring (issuers it does not list lose their keys), and its sequence is stored with it.
-    /// A lower sequence than the stored one is refused (rollback), an equal one is a no-op,
-    /// an expired bundle is refused.
+    /// Applies a signature-checked key bundle with the core's rules (`KeyRing::apply`): it
+    /// replaces the whole key ring (issuers it does not list lose their keys); a lower
+    /// sequence than the stored one is refused (rollback), an equal one is a no-op, an
+    /// expired bundle is refused. Written in one transaction ([`Store::save_key_ring`]).
     pub fn apply_verified_bundle(
         &self,
         verified: &VerifiedBundle,
         now: Timestamp,
     ) -> Result<BundleOutcome> {
-        let bundle = verified.bundle();
-        if now >= bundle.expires_at {
-            return Err(StoreError::Invalid("key bundle expired".into()));
+        let state = self.key_ring_state()?;
+        let mut ring = KeyRing::from_state(&state).map_err(|_| StoreError::Integrity {
+            table: crate::tables::COLLECTOR_KEYS,
+            reason: "stored key ring does not load",
+        })?;
+        let report = ring.apply(verified, now).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if report.outcome == ApplyOutcome::AlreadyCurrent {
+            return Ok(BundleOutcome::AlreadyCurrent);
         }
-        let names: BTreeMap<u64, String> =
-            self.issuers()?.into_iter().map(|i| (i.issuer_id, i.name)).collect();
-        let issuers: Vec<IssuerKeys> = bundle
-            .issuers
-            .iter()
-            .map(|i| IssuerKeys {
-                issuer_id: i.issuer_id,
-                name: names.get(&i.issuer_id).cloned().unwrap_or_default(),
-                collectors: i.collectors.iter().map(|c| c.collector_id.0).collect(),
-                keys: i
-                    .collectors
-                    .iter()
-                    .flat_map(|c| {
-                        c.keys.iter().map(move |k| CollectorKeyRecord {
-                            collector: c.collector_id.0,
-                            key_version: k.version,
-                            issuer_id: i.issuer_id,
-                            public_key_sec1: k.public_key.to_sec1_point(false).as_bytes().to_vec(),
-                            valid_from: Some(k.not_before.0),
-                            valid_until: Some(k.not_after.0.saturating_sub(1)),
-                        })
-                    })
-                    .collect(),
-            })
-            .collect();
-        validate_keys(&issuers)?;
-        self.write(|txn, crypto| {
-            let mut settings = txn.open_table(SETTINGS_T)?;
-            let stored: Option<SettingRecord> =
-                get(&settings, crypto, CURRENT_SCHEMA, BUNDLE_SEQUENCE.as_bytes())?;
-            if let Some(s) = stored {
-                let applied: u64 = s.value.parse().map_err(|_| StoreError::Integrity {
-                    table: crate::tables::SETTINGS,
-                    reason: "bundle sequence malformed",
-                })?;
-                if bundle.sequence == applied {
-                    return Ok(BundleOutcome::AlreadyCurrent);
-                }
-                if bundle.sequence < applied {
-                    return Err(StoreError::Invalid("key bundle rollback refused".into()));
-                }
-            }
-            let rec =
-                SettingRecord { name: BUNDLE_SEQUENCE.into(), value: bundle.sequence.to_string() };
-            crate::codec::put(&mut settings, crypto, CURRENT_SCHEMA, &rec)?;
-            drop(settings);
-            apply_keys_in(txn, crypto, &issuers, true)?;
-            let keys = issuers.iter().map(|i| i.keys.len()).sum();
-            let e = event("sync", None, None, format!("bundle {} ({keys} keys)", bundle.sequence));
-            append_event(txn, crypto, self.options.event_cap, e)?;
-            Ok(BundleOutcome::Applied { keys })
-        })
+        let sync = self.sync_state()?.unwrap_or_default();
+        match self.save_key_ring(&ring.state(), &sync)? {
+            true => Ok(BundleOutcome::Applied { keys: report.keys }),
+            false => Ok(BundleOutcome::AlreadyCurrent),
+        }
     }
 }

@@ -63,7 +63,7 @@ pub struct PassSummary {
 
 /// The encrypted store. Share it as `Arc<Store>`: taps read snapshots, writers serialize.
 pub struct Store {
-    db: Database,
+    pub(crate) db: Database,
     crypto: RwLock<Arc<Crypto>>,
     snapshot: RwLock<Arc<TapSnapshot>>,
     /// Serializes writers so that snapshots are swapped in commit order.
@@ -195,7 +195,7 @@ impl Store {
         Ok(())
     }
 
-    fn crypto(&self) -> Arc<Crypto> {
+    pub(crate) fn crypto(&self) -> Arc<Crypto> {
         match self.crypto.read() {
             Ok(c) => c.clone(),
             Err(p) => p.into_inner().clone(),

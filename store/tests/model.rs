@@ -7,9 +7,11 @@ mod common;
 use hce_wallet_core::key_bundle::{
     sign, verify, CollectorEntry, IssuerEntry, KeyBundle, KeyEntry, Limits, PinnedRoots,
 };
+use hce_wallet_core::key_ring::KeyRing;
 use hce_wallet_core::pass::{import_json, Issuer};
 use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, Selection, SelectionRequest};
 use hce_wallet_core::selection::SelectionEngine;
+use hce_wallet_core::sync::SyncState;
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::{BundleOutcome, Store, StoreError};
 use p256::ecdsa::SigningKey;
@@ -152,6 +154,44 @@ fn verified_bundles_replace_the_ring_with_rollback_protection() {
     let late = Timestamp(NOW.0 + 86_400_000);
     assert!(store.apply_verified_bundle(&v(4, vec![]), late).is_err());
     assert!(store.collector_key(CollectorId(100), 2, NOW).is_some());
+}
+
+#[test]
+fn the_core_key_ring_and_sync_state_round_trip_through_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.redb");
+    let root = SigningKey::from_slice(&[9; 32]).unwrap();
+    let roots = PinnedRoots::new([p256::PublicKey::from(root.verifying_key())]);
+    let v =
+        |seq, issuers| verify(&signed(seq, issuers, &root), &roots, &Limits::default()).unwrap();
+    let mut ring = KeyRing::new();
+    ring.apply(&v(7, vec![entry(1, 100, 1), entry(2, 200, 3)]), NOW).unwrap();
+    let sync =
+        SyncState { etag: Some("\"e7\"".into()), consecutive_failures: 2, ..SyncState::default() };
+    {
+        let store = Store::open(&path, &common::key(1)).unwrap();
+        assert_eq!(store.key_ring_state().unwrap(), KeyRing::new().state());
+        assert_eq!(store.sync_state().unwrap(), None);
+        assert!(store.save_key_ring(&ring.state(), &sync).unwrap());
+    }
+    let store = Store::open(&path, &common::key(1)).unwrap();
+    assert_eq!(store.key_ring_state().unwrap(), ring.state(), "lossless");
+    assert_eq!(KeyRing::from_state(&store.key_ring_state().unwrap()).unwrap(), ring);
+    assert_eq!(store.sync_state().unwrap(), Some(sync.clone()));
+    // The store's own tap path sees the same keys.
+    assert!(store.collector_key(CollectorId(200), 3, NOW).is_some());
+    // Same sequence: only the sync state is written; an older ring is refused.
+    let later = SyncState { consecutive_failures: 0, ..sync };
+    assert!(!store.save_key_ring(&ring.state(), &later).unwrap());
+    assert_eq!(store.sync_state().unwrap(), Some(later.clone()));
+    let mut old = KeyRing::new();
+    old.apply(&v(6, vec![entry(1, 100, 9)]), NOW).unwrap();
+    assert!(matches!(store.save_key_ring(&old.state(), &later), Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        store.save_key_ring(&KeyRing::new().state(), &later),
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.key_ring_state().unwrap(), ring.state(), "refusals changed nothing");
 }
 
 #[test]

@@ -11,7 +11,16 @@ pub enum WalletError {
     /// A configuration value is unusable (which one, and why).
     #[error("invalid configuration: {0}")]
     Config(String),
-    /// The store could not be opened or written (wrong key, corrupt, locked, I/O).
+    /// The root key does not open this store (a different key wrote it).
+    #[error("the root key does not open this wallet's store")]
+    WrongRootKey,
+    /// The store is open in another `Wallet` (this process or another).
+    #[error("the wallet's store is already open elsewhere")]
+    StoreLocked,
+    /// The store failed an integrity check (tampered, damaged, or from a newer schema).
+    #[error("the wallet's store is damaged: {0}")]
+    StoreCorrupt(String),
+    /// The store could not be opened or written (I/O, permissions, a refused write).
     #[error("store: {0}")]
     Store(String),
     /// Pass JSON that could not be imported (the message names the JSON path).

@@ -12,6 +12,7 @@
 //! ([`notify`]).
 #![forbid(unsafe_code)]
 
+pub mod activity;
 pub mod config;
 pub mod error;
 mod issuers;
@@ -21,10 +22,11 @@ mod persist;
 pub mod sync;
 mod wallet;
 
+pub use activity::Activity;
 pub use config::{LockedPolicy, WalletConfig};
 pub use error::WalletError;
 pub use notify::{Notice, WalletListener};
-pub use passes::PassInfo;
+pub use passes::{PassInfo, TerminalUpdateInfo};
 pub use sync::{SyncOutcome, SyncStatus};
 pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
 

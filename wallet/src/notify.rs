@@ -7,7 +7,6 @@
 //! calls the [`WalletListener`] after it has released the router, on the calling thread
 //! (STYLE §4: callbacks on the calling thread, never on a thread Rust created).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::events::WalletEvent;
@@ -31,29 +30,26 @@ pub trait WalletListener: Send + Sync {
 }
 
 /// An [`EventSink`] that queues; [`Notifier::flush`] hands the queue to the listener.
+/// Every tap event is also handed to `log` (the store's event log, itself a queue).
 #[derive(Default)]
 pub(crate) struct Notifier {
     queue: Mutex<Vec<Notice>>,
     listener: Option<Arc<dyn WalletListener>>,
-    /// PUSH DATA updates applied since the last [`Notifier::take_push_count`].
-    pushes: AtomicUsize,
+    log: Option<Arc<dyn EventSink>>,
 }
 
 impl Notifier {
-    pub(crate) fn new(listener: Option<Arc<dyn WalletListener>>) -> Notifier {
-        Notifier { queue: Mutex::new(Vec::new()), listener, pushes: AtomicUsize::new(0) }
+    pub(crate) fn new(
+        listener: Option<Arc<dyn WalletListener>>,
+        log: Option<Arc<dyn EventSink>>,
+    ) -> Notifier {
+        Notifier { queue: Mutex::new(Vec::new()), listener, log }
     }
 
     pub(crate) fn push(&self, notice: Notice) {
         if self.listener.is_some() {
             self.queue.lock().unwrap_or_else(PoisonError::into_inner).push(notice);
         }
-    }
-
-    /// How many PUSH DATA updates were applied since the last call (the wallet then
-    /// persists the changed passes).
-    pub(crate) fn take_push_count(&self) -> usize {
-        self.pushes.swap(0, Ordering::AcqRel)
     }
 
     /// Delivers everything queued so far. Call with no wallet lock held.
@@ -69,8 +65,8 @@ impl Notifier {
 
 impl EventSink for Notifier {
     fn emit(&self, event: WalletEvent) {
-        if let WalletEvent::PushReceived { updates, .. } = &event {
-            self.pushes.fetch_add(*updates, Ordering::AcqRel);
+        if let Some(log) = &self.log {
+            log.emit(event.clone());
         }
         self.push(Notice::Tap(event));
     }
@@ -92,7 +88,7 @@ mod tests {
     #[test]
     fn queues_until_flushed_then_delivers_in_order() {
         let rec = Arc::new(Recorder::default());
-        let n = Notifier::new(Some(rec.clone()));
+        let n = Notifier::new(Some(rec.clone()), None);
         n.emit(WalletEvent::Deactivated);
         n.emit(WalletEvent::NothingEligible { collector: CollectorId(7) });
         assert!(rec.0.lock().unwrap().is_empty());

@@ -1,7 +1,7 @@
 //! What the host sees of a pass: identifiers and display fields, never the redemption
 //! value (it only leaves the device encrypted, to an authenticated terminal).
 
-use hce_wallet_core::pass::{PassClass, PassObject, PassState};
+use hce_wallet_core::pass::{BalanceValue, PassClass, PassObject, PassState, TerminalUpdate};
 use hce_wallet_core::ports::{IssuerId, PassType};
 
 /// A pass as listed to the app.
@@ -20,6 +20,60 @@ pub struct PassInfo {
     pub smart_tap_enabled: bool,
     pub has_redemption_value: bool,
     pub barcode_value: Option<String>,
+    /// The balance as text (`"120"` points, `"12.50 EUR"`), with its label if any.
+    pub balance: Option<String>,
+    pub balance_label: Option<String>,
+    /// What the last terminal pushed for this pass (PUSH DATA, spec §6.6).
+    pub last_terminal_update: Option<TerminalUpdateInfo>,
+}
+
+/// The last PUSH DATA update of a pass, as the app shows it ("Redeemed at the till").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TerminalUpdateInfo {
+    pub collector_id: u32,
+    pub at_ms: i64,
+    /// `sug` usage status (`1` success, …).
+    pub usage_status: Option<u8>,
+    pub usage_title: Option<String>,
+    pub usage_description: Option<String>,
+    /// Whether the update changed the balance.
+    pub balance_changed: bool,
+}
+
+impl From<&TerminalUpdate> for TerminalUpdateInfo {
+    fn from(u: &TerminalUpdate) -> Self {
+        TerminalUpdateInfo {
+            collector_id: u.collector,
+            at_ms: u.at_ms,
+            usage_status: u.usage_status,
+            usage_title: u.usage_title.clone(),
+            usage_description: u.usage_description.clone(),
+            balance_changed: u.balance_changed,
+        }
+    }
+}
+
+/// Balance text: integers and text as they are, money as units with two or more decimals
+/// and the currency code.
+fn balance_text(v: &BalanceValue) -> String {
+    match v {
+        BalanceValue::Int(n) => n.to_string(),
+        BalanceValue::Double(d) => d.to_string(),
+        BalanceValue::Text(t) => t.clone(),
+        BalanceValue::Money(m) => {
+            let sign = if m.micros < 0 { "-" } else { "" };
+            let abs = m.micros.unsigned_abs();
+            let (units, micros) = (abs / 1_000_000, abs % 1_000_000);
+            let mut frac = format!("{micros:06}");
+            while frac.len() > 2 && frac.ends_with('0') {
+                frac.pop();
+            }
+            match &m.currency_code {
+                Some(c) => format!("{sign}{units}.{frac} {c}"),
+                None => format!("{sign}{units}.{frac}"),
+            }
+        }
+    }
 }
 
 impl PassInfo {
@@ -37,6 +91,31 @@ impl PassInfo {
                 && !o.user_smart_tap_disabled,
             has_redemption_value: o.smart_tap_redemption_value.is_some(),
             barcode_value: o.barcode.as_ref().map(|b| b.value.clone()),
+            balance: o.balance.as_ref().map(|b| balance_text(&b.value)),
+            balance_label: o.balance.as_ref().and_then(|b| b.label.clone()),
+            last_terminal_update: o.last_terminal_update.as_ref().map(TerminalUpdateInfo::from),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hce_wallet_core::pass::Money;
+
+    #[test]
+    fn balances_read_as_the_app_shows_them() {
+        let money = |micros, c: Option<&str>| {
+            balance_text(&BalanceValue::Money(Money {
+                micros,
+                currency_code: c.map(str::to_owned),
+            }))
+        };
+        assert_eq!(money(12_500_000, Some("EUR")), "12.50 EUR");
+        assert_eq!(money(-1_234_567, Some("USD")), "-1.234567 USD");
+        assert_eq!(money(0, None), "0.00");
+        assert_eq!(money(i64::MIN, None), "-9223372036854.775808");
+        assert_eq!(balance_text(&BalanceValue::Int(120)), "120");
+        assert_eq!(balance_text(&BalanceValue::Text("gold".into())), "gold");
     }
 }

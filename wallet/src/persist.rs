@@ -1,43 +1,88 @@
-//! Where the wallet's state lives between runs: the passes (the selection engine's
-//! snapshot), the key ring and the sync state.
+//! Where the wallet's state lives between runs: the encrypted store (`hce-wallet-store`,
+//! redb + AES-256-GCM under keys derived from the host's root key).
 //!
-//! In-memory until the encrypted store is wired in: a wallet opened twice on the same
-//! path does not yet see the first one's passes.
+//! The wallet works on in-memory copies (the selection engine, the key ring) so the APDU
+//! path never touches the file; every management change is written here first-or-undone
+//! (the caller rolls memory back when a write fails), PUSH DATA updates and the tap
+//! event log are written when the field session ends (off the APDU's critical path).
 
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Arc;
 
 use hce_wallet_core::key_ring::KeyRingState;
+use hce_wallet_core::pass::{ImportBatch, PassObject};
+use hce_wallet_core::ports::EventSink;
 use hce_wallet_core::selection::EngineSnapshot;
 use hce_wallet_core::sync::SyncState;
+use hce_wallet_store::{RootKey, Store, StoreError};
 
 use crate::WalletError;
 
 /// Everything loaded at open.
-#[derive(Default)]
 pub(crate) struct Saved {
     pub passes: EngineSnapshot,
     pub key_ring: KeyRingState,
     pub sync: SyncState,
 }
 
+/// The store, with the wallet's error mapping.
 pub(crate) struct Persist {
-    saved: Mutex<Saved>,
+    store: Arc<Store>,
+}
+
+impl From<StoreError> for WalletError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::WrongKey => WalletError::WrongRootKey,
+            StoreError::Locked => WalletError::StoreLocked,
+            StoreError::Integrity { .. } | StoreError::Corrupt(_) | StoreError::Schema { .. } => {
+                WalletError::StoreCorrupt(e.to_string())
+            }
+            other => WalletError::Store(other.to_string()),
+        }
+    }
 }
 
 impl Persist {
-    pub(crate) fn open(_path: &Path, _root_key: &[u8]) -> Result<Persist, WalletError> {
-        Ok(Persist { saved: Mutex::new(Saved::default()) })
+    pub(crate) fn open(path: &Path, root_key: &[u8; 32]) -> Result<Persist, WalletError> {
+        let store = Store::open(path, &RootKey::from_bytes(*root_key))?;
+        Ok(Persist { store: Arc::new(store) })
     }
 
     pub(crate) fn load(&self) -> Result<Saved, WalletError> {
-        let s = self.saved.lock().unwrap_or_else(PoisonError::into_inner);
-        Ok(Saved { passes: s.passes.clone(), key_ring: s.key_ring.clone(), sync: s.sync.clone() })
+        Ok(Saved {
+            passes: self.store.engine_snapshot()?,
+            key_ring: self.store.key_ring_state()?,
+            sync: self.store.sync_state()?.unwrap_or_default(),
+        })
     }
 
-    pub(crate) fn save_passes(&self, passes: &EngineSnapshot) -> Result<(), WalletError> {
-        self.saved.lock().unwrap_or_else(PoisonError::into_inner).passes = passes.clone();
-        Ok(())
+    /// The store's queueing event sink: tap events land in its encrypted log at
+    /// [`Persist::flush_events`].
+    pub(crate) fn event_log(&self) -> Arc<dyn EventSink> {
+        self.store.clone()
+    }
+
+    pub(crate) fn import(&self, batch: &ImportBatch) -> Result<(), WalletError> {
+        self.store.import_batch(batch).map(drop).map_err(WalletError::from)
+    }
+
+    /// Removes a pass; `false` if the store did not have it.
+    pub(crate) fn remove(&self, object_id: &str) -> Result<bool, WalletError> {
+        match self.store.remove_pass(object_id) {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub(crate) fn set_smart_tap_disabled(&self, id: &str, off: bool) -> Result<(), WalletError> {
+        self.store.set_smart_tap_disabled(id, off).map_err(WalletError::from)
+    }
+
+    /// Writes objects PUSH DATA changed in memory.
+    pub(crate) fn save_pushed(&self, objects: &[PassObject]) -> Result<(), WalletError> {
+        self.store.save_objects(objects, "push").map(drop).map_err(WalletError::from)
     }
 
     pub(crate) fn save_keys(
@@ -45,9 +90,18 @@ impl Persist {
         ring: &KeyRingState,
         sync: &SyncState,
     ) -> Result<(), WalletError> {
-        let mut s = self.saved.lock().unwrap_or_else(PoisonError::into_inner);
-        s.key_ring = ring.clone();
-        s.sync = sync.clone();
-        Ok(())
+        self.store.save_key_ring(ring, sync).map(drop).map_err(WalletError::from)
+    }
+
+    pub(crate) fn flush_events(&self) -> Result<(), WalletError> {
+        self.store.flush_events().map(drop).map_err(WalletError::from)
+    }
+
+    /// The newest `limit` entries of the event log, oldest first.
+    pub(crate) fn events(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<hce_wallet_store::EventRecord>, WalletError> {
+        self.store.events(limit).map_err(WalletError::from)
     }
 }

@@ -6,14 +6,19 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
 use hce_wallet_core::pass::{import_json, PassClass, PassObject};
-use hce_wallet_core::ports::{Clock, IssuerId, OsRandom, UiContext};
+use hce_wallet_core::ports::{
+    Clock, CollectorId, IssuerId, OsRandom, PushData, PushListener, UiContext,
+};
 use hce_wallet_core::router::{Deactivation, Router};
 use hce_wallet_core::selection::{
     ChooserWindow, EngineSnapshot, LockPolicy, SelectionConfig, SelectionEngine,
 };
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger};
+use hce_wallet_core::time::Timestamp;
+use zeroize::Zeroizing;
 
+use crate::activity::Activity;
 use crate::issuers::refresh_issuers;
 use crate::notify::{Notice, Notifier, WalletListener};
 use crate::passes::PassInfo;
@@ -52,10 +57,33 @@ impl Default for Host {
     }
 }
 
+/// Applies PUSH DATA to the engine at once (the next tap sees it) and remembers which
+/// passes changed, so [`Wallet::on_deactivated`] writes exactly those to the store.
+struct PushRecorder {
+    engine: Arc<SelectionEngine>,
+    dirty: Mutex<Vec<String>>,
+}
+
+impl PushListener for PushRecorder {
+    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize {
+        let Some(collector) = collector else { return 0 };
+        let updated = self.engine.apply_push(collector, push, now);
+        let n = updated.len();
+        let mut dirty = self.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+        for id in updated {
+            if !dirty.contains(&id) {
+                dirty.push(id);
+            }
+        }
+        n
+    }
+}
+
 /// The wallet. See the crate docs for the threading model.
 pub struct Wallet {
     router: Mutex<Router>,
     engine: Arc<SelectionEngine>,
+    pushed: Arc<PushRecorder>,
     keys: Arc<SharedKeyRing>,
     sync: Option<Mutex<SyncEngine>>,
     transport: Option<Arc<dyn HttpTransport>>,
@@ -95,19 +123,21 @@ impl Wallet {
         config: WalletConfig,
         host: Host,
     ) -> Result<Wallet, WalletError> {
-        if root_key.len() != ROOT_KEY_LEN {
-            return Err(WalletError::RootKeyLength(root_key.len()));
-        }
+        let root_key: Zeroizing<[u8; ROOT_KEY_LEN]> = Zeroizing::new(
+            root_key.try_into().map_err(|_| WalletError::RootKeyLength(root_key.len()))?,
+        );
         let roots = crate::sync::pinned_roots(&config.pinned_bundle_roots)?;
-        let persist = Persist::open(path, root_key)?;
+        let persist = Persist::open(path, &root_key)?;
         let saved = persist.load()?;
 
         let engine = Arc::new(
-            SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?)
-                .map_err(|e| WalletError::Store(format!("stored passes do not load: {e}")))?,
+            SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
+                |e| WalletError::StoreCorrupt(format!("stored passes do not load: {e}")),
+            )?,
         );
-        let ring = KeyRing::from_state(&saved.key_ring)
-            .map_err(|e| WalletError::Store(format!("stored key ring does not load: {e}")))?;
+        let ring = KeyRing::from_state(&saved.key_ring).map_err(|e| {
+            WalletError::StoreCorrupt(format!("stored key ring does not load: {e}"))
+        })?;
         let keys = Arc::new(SharedKeyRing::new(ring));
         refresh_issuers(&engine, &keys.snapshot());
 
@@ -115,12 +145,14 @@ impl Wallet {
             Some(url) => Some(Mutex::new(crate::sync::engine(url, roots, saved.sync)?)),
             None => None,
         };
-        let notifier = Arc::new(Notifier::new(host.listener));
+        let notifier = Arc::new(Notifier::new(host.listener, Some(persist.event_log())));
+        let pushed =
+            Arc::new(PushRecorder { engine: engine.clone(), dirty: Mutex::new(Vec::new()) });
         let applet = SmartTapApplet::new(
             SmartTapPorts {
                 key_ring: keys.clone(),
                 passes: engine.clone(),
-                push: Some(engine.clone()),
+                push: Some(pushed.clone()),
                 events: notifier.clone(),
                 random: Box::new(OsRandom),
                 clock: host.clock.clone(),
@@ -135,6 +167,7 @@ impl Wallet {
         let wallet = Wallet {
             router: Mutex::new(router),
             engine,
+            pushed,
             keys,
             sync,
             transport: host.transport,
@@ -150,32 +183,54 @@ impl Wallet {
 
     // ---- the APDU path --------------------------------------------------------------
 
-    /// Answers one command APDU with `data ‖ SW`. Never fails and never panics.
+    /// Answers one command APDU with `data ‖ SW`. Never fails and never panics; never
+    /// touches the store file.
     pub fn process_apdu(&self, apdu: &[u8]) -> Vec<u8> {
         let response = self.router.lock().unwrap_or_else(PoisonError::into_inner).process(apdu);
-        self.after_tap_step();
+        self.notifier.flush();
         response
     }
 
-    /// The NFC field session ended (Android `onDeactivated`): wipe per-tap state and
-    /// prepare the next tap.
+    /// The NFC field session ended (Android `onDeactivated`): wipe per-tap state, prepare
+    /// the next tap, then write what the tap changed (PUSH DATA updates, the event log).
     pub fn on_deactivated(&self, reason: Deactivation) {
         {
             // The applet wipes the session and re-arms itself for the next tap.
             self.router.lock().unwrap_or_else(PoisonError::into_inner).deactivate(reason);
         }
-        self.after_tap_step();
+        self.notifier.flush();
+        if let Err(e) = self.persist_tap() {
+            log::error!("saving the tap's changes failed (kept for the next attempt): {e}");
+        }
     }
 
-    /// Delivers queued events and persists what a PUSH DATA changed.
-    fn after_tap_step(&self) {
-        let pushes = self.notifier.take_push_count();
-        if pushes > 0 {
-            if let Err(e) = self.save_passes() {
-                log::error!("persisting a PUSH DATA update failed: {e}");
+    /// Writes passes changed by PUSH DATA and the queued event log. What fails stays queued.
+    fn persist_tap(&self) -> Result<(), WalletError> {
+        let dirty =
+            std::mem::take(&mut *self.pushed.dirty.lock().unwrap_or_else(PoisonError::into_inner));
+        if !dirty.is_empty() {
+            let objects: Vec<PassObject> =
+                dirty.iter().filter_map(|id| self.engine.object(id)).collect();
+            if let Err(e) = self.persist.save_pushed(&objects) {
+                let mut d = self.pushed.dirty.lock().unwrap_or_else(PoisonError::into_inner);
+                for id in dirty {
+                    if !d.contains(&id) {
+                        d.push(id);
+                    }
+                }
+                return Err(e);
             }
         }
-        self.notifier.flush();
+        self.persist.flush_events()
+    }
+
+    /// The newest `limit` entries of the wallet's encrypted activity log (taps, imports,
+    /// removals, pushes, key bundles), oldest first. Identifiers only, never values.
+    pub fn activity(&self, limit: usize) -> Result<Vec<Activity>, WalletError> {
+        if let Err(e) = self.persist_tap() {
+            log::warn!("activity: pending tap changes not yet saved: {e}");
+        }
+        Ok(self.persist.events(limit)?.into_iter().map(Activity::from).collect())
     }
 
     // ---- passes ----------------------------------------------------------------------
@@ -188,8 +243,8 @@ impl Wallet {
         let issuers: Vec<IssuerId> =
             batch.classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect();
         let before = self.engine.snapshot();
-        self.engine.apply_import(batch).map_err(|e| WalletError::Import(e.to_string()))?;
-        if let Err(e) = self.save_passes() {
+        self.engine.apply_import(batch.clone()).map_err(|e| WalletError::Import(e.to_string()))?;
+        if let Err(e) = self.persist.import(&batch) {
             self.restore_passes(before);
             return Err(e);
         }
@@ -227,12 +282,11 @@ impl Wallet {
 
     /// Removes a pass. Returns whether it existed.
     pub fn remove_pass(&self, object_id: &str) -> Result<bool, WalletError> {
-        let before = self.engine.snapshot();
-        if self.engine.remove_object(object_id).is_none() {
+        let Some(removed) = self.engine.remove_object(object_id) else {
             return Ok(false);
-        }
-        if let Err(e) = self.save_passes() {
-            self.restore_passes(before);
+        };
+        if let Err(e) = self.persist.remove(object_id) {
+            let _ = self.engine.upsert_object(removed);
             return Err(e);
         }
         self.update_wanted_issuers();
@@ -241,10 +295,16 @@ impl Wallet {
 
     /// The user's per-pass Smart Tap switch (`false` = never send this pass).
     pub fn set_smart_tap_enabled(&self, object_id: &str, enabled: bool) -> Result<(), WalletError> {
+        let was = self.engine.object(object_id).map(|o| o.user_smart_tap_disabled);
+        let Some(was) = was else { return Err(WalletError::NoSuchPass(object_id.to_owned())) };
         self.engine
             .set_user_smart_tap_disabled(object_id, !enabled)
             .map_err(|_| WalletError::NoSuchPass(object_id.to_owned()))?;
-        self.save_passes()
+        if let Err(e) = self.persist.set_smart_tap_disabled(object_id, !enabled) {
+            let _ = self.engine.set_user_smart_tap_disabled(object_id, was);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// What the user is doing (pass open, home, unlocked, locked).
@@ -263,10 +323,6 @@ impl Wallet {
             .choose(object_id, self.clock.now())
             .map(|_| ())
             .map_err(|_| WalletError::NoSuchPass(object_id.to_owned()))
-    }
-
-    fn save_passes(&self) -> Result<(), WalletError> {
-        self.persist.save_passes(&self.engine.snapshot())
     }
 
     fn restore_passes(&self, before: EngineSnapshot) {
@@ -340,5 +396,14 @@ impl Wallet {
 
     pub fn config(&self) -> &WalletConfig {
         &self.config
+    }
+}
+
+impl Drop for Wallet {
+    /// A wallet closed mid-session still writes what the last tap changed.
+    fn drop(&mut self) {
+        if let Err(e) = self.persist_tap() {
+            log::error!("saving the last tap's changes at close failed: {e}");
+        }
     }
 }
