@@ -15,7 +15,17 @@ pub enum WalletError {
     /// A configuration value is unusable.
     #[error("{0}")]
     InvalidConfig(String),
-    /// The store could not be opened, read or written.
+    /// The root key does not open this store (another key wrote it, e.g. the Keystore
+    /// key was lost): the data cannot be read with this key.
+    #[error("{0}")]
+    WrongRootKey(String),
+    /// The store is already open in another `Wallet` (close that one first).
+    #[error("{0}")]
+    StoreLocked(String),
+    /// The store failed an integrity check (tampered or damaged file).
+    #[error("{0}")]
+    StoreCorrupt(String),
+    /// The store could not be opened, read or written (I/O, permissions).
     #[error("{0}")]
     Store(String),
     /// Pass JSON could not be imported; the message names the JSON path.
@@ -39,6 +49,9 @@ impl From<hce_wallet::WalletError> for WalletError {
         match e {
             W::RootKeyLength(_) => WalletError::InvalidRootKey(message),
             W::Config(_) => WalletError::InvalidConfig(message),
+            W::WrongRootKey => WalletError::WrongRootKey(message),
+            W::StoreLocked => WalletError::StoreLocked(message),
+            W::StoreCorrupt(_) => WalletError::StoreCorrupt(message),
             W::Store(_) => WalletError::Store(message),
             W::Import(_) => WalletError::Import(message),
             W::NoSuchPass(_) => WalletError::NoSuchPass(message),

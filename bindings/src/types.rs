@@ -274,6 +274,60 @@ pub struct PassInfo {
     pub smart_tap_enabled: bool,
     pub has_redemption_value: bool,
     pub barcode_value: Option<String>,
+    /// The balance as text (`"120"`, `"12.50 EUR"`) and its label.
+    pub balance: Option<String>,
+    pub balance_label: Option<String>,
+    /// What the last terminal pushed for this pass (PUSH DATA).
+    pub last_terminal_update: Option<TerminalUpdateInfo>,
+}
+
+/// The last PUSH DATA update of a pass.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TerminalUpdateInfo {
+    pub collector_id: u32,
+    pub at_ms: i64,
+    pub usage_status: Option<u8>,
+    pub usage_title: Option<String>,
+    pub usage_description: Option<String>,
+    pub balance_changed: bool,
+}
+
+impl From<hce_wallet::TerminalUpdateInfo> for TerminalUpdateInfo {
+    fn from(u: hce_wallet::TerminalUpdateInfo) -> Self {
+        TerminalUpdateInfo {
+            collector_id: u.collector_id,
+            at_ms: u.at_ms,
+            usage_status: u.usage_status,
+            usage_title: u.usage_title,
+            usage_description: u.usage_description,
+            balance_changed: u.balance_changed,
+        }
+    }
+}
+
+/// One entry of the wallet's activity log (identifiers only, never values).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Activity {
+    pub seq: u64,
+    pub at_ms: i64,
+    /// `tap.sent`, `tap.chooser`, `tap.auth_failed`, `import`, `remove`, `push`, `sync`, ...
+    pub kind: String,
+    pub collector_id: Option<u32>,
+    pub object_id: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl From<hce_wallet::Activity> for Activity {
+    fn from(a: hce_wallet::Activity) -> Self {
+        Activity {
+            seq: a.seq,
+            at_ms: a.at_ms,
+            kind: a.kind,
+            collector_id: a.collector_id,
+            object_id: a.object_id,
+            detail: a.detail,
+        }
+    }
 }
 
 impl From<hce_wallet::PassInfo> for PassInfo {
@@ -290,6 +344,9 @@ impl From<hce_wallet::PassInfo> for PassInfo {
             smart_tap_enabled: p.smart_tap_enabled,
             has_redemption_value: p.has_redemption_value,
             barcode_value: p.barcode_value,
+            balance: p.balance,
+            balance_label: p.balance_label,
+            last_terminal_update: p.last_terminal_update.map(TerminalUpdateInfo::from),
         }
     }
 }

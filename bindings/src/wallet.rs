@@ -10,7 +10,7 @@ use crate::error::{guard, WalletError};
 use crate::http::{HttpTransport, TransportAdapter};
 use crate::listener::{ListenerAdapter, WalletListener};
 use crate::types::{
-    DeactivationReason, PassInfo, SyncOutcome, SyncStatus, UiContext, WalletConfig,
+    Activity, DeactivationReason, PassInfo, SyncOutcome, SyncStatus, UiContext, WalletConfig,
 };
 
 /// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
@@ -120,6 +120,14 @@ impl Wallet {
     /// Fetch the key bundle now. Blocks on the transport.
     pub fn sync_now(&self) -> Result<SyncOutcome, WalletError> {
         guard("Wallet.syncNow", || Ok(self.inner.sync_now()?.into()))
+    }
+
+    /// The newest `limit` entries of the encrypted activity log, oldest first.
+    pub fn activity(&self, limit: u32) -> Result<Vec<Activity>, WalletError> {
+        guard("Wallet.activity", || {
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            Ok(self.inner.activity(limit)?.into_iter().map(Activity::from).collect())
+        })
     }
 
     pub fn sync_status(&self) -> Result<SyncStatus, WalletError> {

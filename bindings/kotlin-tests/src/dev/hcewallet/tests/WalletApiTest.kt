@@ -189,6 +189,46 @@ class WalletApiTest {
     }
 
     @Test
+    fun stateSurvivesCloseAndReopenInTheEncryptedStore() {
+        val dir = Fixtures.tempDir()
+        val rootKey = Fixtures.rootKey()
+        val config = WalletConfig(pinnedBundleRoots = listOf(rootPem), syncUrl = URL, lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK)
+        val value = "RV-persisted-51d0"
+        Fixtures.openWallet(transport = BundleServer(bundle), config = config, dir = dir, rootKey = rootKey).use { w ->
+            w.importPassJson(loyaltyJson("keep" to value, "off" to "RV-off"))
+            assertEquals(SyncOutcome.Updated(1uL, 1u), w.syncNow())
+            w.setSmartTapEnabled("$DEMO_ISSUER.off", false)
+            // A second open of the same store while this one is open is refused.
+            try {
+                Fixtures.openWallet(config = config, dir = dir, rootKey = rootKey); fail()
+            } catch (e: WalletException.StoreLocked) { }
+        }
+        // Another key cannot open it.
+        try {
+            Fixtures.openWallet(config = config, dir = dir, rootKey = Fixtures.rootKey()); fail()
+        } catch (e: WalletException.WrongRootKey) { }
+        // Reopened offline with the right key: passes, switch and keys are there; a tap reads the pass.
+        val offline = BundleServer(bundle).also { it.offline = true }
+        Fixtures.openWallet(transport = offline, config = config, dir = dir, rootKey = rootKey).use { w ->
+            assertEquals(listOf("$DEMO_ISSUER.keep", "$DEMO_ISSUER.off"), w.listPasses().map { it.objectId })
+            assertFalse(w.getPass("$DEMO_ISSUER.off").smartTapEnabled)
+            assertEquals(1uL, w.syncStatus().bundleSequence)
+            val r = Vectors.liveTerminal().tap(w::processApdu)
+            w.onDeactivated(DeactivationReason.LINK_LOSS)
+            val pass = r.outcome as? TapOutcome.PassRead ?: error("${r.outcome}")
+            assertEquals(value, pass.redemptionValue)
+            val activity = w.activity(50u)
+            val sent = activity.single { it.kind == "tap.sent" }
+            assertEquals("$DEMO_ISSUER.keep", sent.objectId)
+            assertEquals(Vectors.collectorId.toUInt(), sent.collectorId)
+            assertTrue(activity.map { it.kind }.containsAll(listOf("import", "sync", "tap.authenticated")))
+            assertFalse("no value in the activity log", activity.toString().contains(value))
+        }
+        val file = File(dir, "wallet.redb").readBytes()
+        assertFalse("no plaintext value in the file", String(file, Charsets.ISO_8859_1).contains(value))
+    }
+
+    @Test
     fun chooserUnlockAndOpenPassDecisions() {
         val s = setup(true, "a" to "RV-a", "b" to "RV-b")
         s.wallet.use { w ->
