@@ -31,11 +31,9 @@ fmt: ## Format the workspace
 test-rust: ## Rust unit, vector, property and end-to-end tests (incl. nginx sync tests)
 	$(CARGO) test --workspace
 
-check-android: ## cargo check of every crate for the three Android ABIs
-	@for t in $(ANDROID_TARGETS); do \
-	  echo "== cargo check --target $$t"; \
-	  $(CARGO) check --workspace --exclude hce-wallet-harness --exclude uniffi-bindgen --target $$t || exit 1; \
-	done
+check-android: ## cargo check of every crate for the three Android ABIs (one cargo run, host macros built once)
+	@echo "== cargo check $(addprefix --target ,$(ANDROID_TARGETS))"
+	$(CARGO) check --workspace --exclude hce-wallet-harness --exclude uniffi-bindgen $(addprefix --target ,$(ANDROID_TARGETS))
 
 test-vpcd: ## The core as a virtual card behind pcscd + vpcd, driven by scriptor and pyscard
 	bash scripts/test-vpcd.sh
