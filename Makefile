@@ -18,7 +18,8 @@ deps: ## Install what a fresh Debian machine lacks (apt packages, rustup targets
 demo: deps ## The main job: a demo Smart Tap on an embedded default store, annotated
 	$(CARGO) run -q -p hce-wallet-harness --bin hcectl -- tap --demo
 
-test: deps lint test-rust check-android test-vpcd test-kotlin fuzz-smoke ## Everything CI runs
+test: ## Everything CI runs (each step timed)
+	@bash scripts/steps.sh deps lint test-rust check-android test-vpcd test-kotlin fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check and clippy with warnings denied
