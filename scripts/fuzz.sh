@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing of the codecs and the router (fuzz/, cargo-fuzz on nightly).
-#   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 25) — what CI runs
+#   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 8) — what CI runs
 #   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 1000000); targets in
 #                           FUZZ_SLOW (default: smart_tap, ~100 execs/s because every input
 #                           runs real P-256 crypto) for FUZZ_SLOW_SECONDS (default 600)
@@ -14,7 +14,7 @@ mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
 targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap pass_import key_bundle store_record store_open})
 slow=" ${FUZZ_SLOW:-smart_tap} "
-seconds=${FUZZ_SECONDS:-12}
+seconds=${FUZZ_SECONDS:-8}
 runs=${FUZZ_RUNS:-1000000}
 
 case "$mode" in
