@@ -244,3 +244,48 @@ fn wrong_key_second_open_and_damage_are_precise_errors() {
     eprintln!("{} bytes: {refused} refused, {fine} opened", clean.len());
     assert!(refused > 0, "no flip was detected ({fine} opened)");
 }
+
+#[test]
+fn taps_on_the_binder_thread_while_the_ui_thread_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wallet.redb");
+    let w = open_with(&path, &KEY, Some(bundle(1))).unwrap();
+    w.import_pass_json(DEMO_PASSES_JSON).unwrap();
+    w.sync_now().unwrap();
+    w.set_ui_context(UiContext::Home);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let taps = std::thread::scope(|s| {
+        let binder = s.spawn(|| {
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::Acquire) || n < 5 {
+                let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+                assert_eq!(outcome.redemption_values(), vec!["2018"], "{}", outcome.transcript);
+                w.on_deactivated(Deactivation::LinkLoss);
+                n += 1;
+            }
+            n
+        });
+        // The UI thread: imports, switches and removes other passes, re-syncs.
+        for i in 0..40 {
+            let json = DEMO_PASSES_JSON.replace("foo-member-7731", &format!("foo-member-{i}"));
+            w.import_pass_json(&json).unwrap();
+            w.set_smart_tap_enabled(&format!("1990.foo-member-{i}"), i % 2 == 0).unwrap();
+            if i % 3 == 0 {
+                assert!(w.remove_pass(&format!("1990.foo-member-{i}")).unwrap());
+            }
+            if i % 10 == 0 {
+                w.sync_now().unwrap();
+            }
+        }
+        done.store(true, std::sync::atomic::Ordering::Release);
+        binder.join().unwrap()
+    });
+    let expected: Vec<String> = w.list_passes().into_iter().map(|p| p.object_id).collect();
+    assert_eq!(expected.len(), 3 + 40 - 14);
+    drop(w);
+    let w = open_with(&path, &KEY, None).unwrap();
+    let reopened: Vec<String> = w.list_passes().into_iter().map(|p| p.object_id).collect();
+    assert_eq!(reopened, expected, "memory and store agree after concurrent use");
+    let sent = w.activity(10_000).unwrap().iter().filter(|a| a.kind == "tap.sent").count();
+    assert_eq!(sent, taps, "every tap is in the activity log");
+}
