@@ -1,0 +1,108 @@
+//! The host app's cold start (issue #8, "Performance"): Android may start the process for
+//! a tap, so `Wallet.open` sits in front of the first APDU.
+//!
+//! - `open_first_apdu/N`: open a wallet file holding N passes (100 classes of 10 objects
+//!   per 1,000) and answer the first APDU (SELECT OSE.VAS.01).
+//! - `import_10`: import one class with 10 objects into a 1,000-pass wallet (one write
+//!   transaction with fsync).
+//!
+//! Run: `cargo bench -p hce-wallet --bench open`. After criterion's report, medians
+//! measured in the same run and the 10k/1k ratio are printed.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use hce_wallet::{Host, Wallet, WalletConfig};
+
+const SIZES: [usize; 3] = [100, 1_000, 10_000];
+const KEY: [u8; 32] = [7; 32];
+const SELECT_OSE: &[u8] = b"\x00\xa4\x04\x00\x0aOSE.VAS.01\x00";
+
+/// Google Wallet JSON: `classes` loyalty classes of 10 objects each, IDs from `first`.
+fn passes_json(first: usize, classes: usize) -> String {
+    let mut cls = Vec::new();
+    let mut objs = Vec::new();
+    for c in first..first + classes {
+        let issuer = 1_000 + (c % 50);
+        cls.push(format!(
+            r#"{{"id":"{issuer}.class{c}","issuerName":"Bench {issuer}","programName":"Rewards","reviewStatus":"UNDER_REVIEW","enableSmartTap":true,"redemptionIssuers":["{issuer}"]}}"#
+        ));
+        for o in 0..10 {
+            objs.push(format!(
+                r#"{{"id":"{issuer}.c{c}o{o}","classId":"{issuer}.class{c}","state":"ACTIVE","smartTapRedemptionValue":"VALUE-{c}-{o}","barcode":{{"type":"QR_CODE","value":"member-{c}-{o}"}}}}"#
+            ));
+        }
+    }
+    format!(r#"{{"loyaltyClasses":[{}],"loyaltyObjects":[{}]}}"#, cls.join(","), objs.join(","))
+}
+
+fn open(path: &Path) -> Wallet {
+    Wallet::open(path, &KEY, WalletConfig::default(), Host::default()).expect("open")
+}
+
+fn make_wallet(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join(format!("w{n}.redb"));
+    let w = open(&path);
+    for chunk in (0..n / 10).step_by(50) {
+        w.import_pass_json(&passes_json(chunk, 50.min(n / 10 - chunk))).expect("import");
+    }
+    assert_eq!(w.list_passes().len(), n);
+    path
+}
+
+fn open_first_apdu(path: &Path) {
+    let w = open(path);
+    let r = w.process_apdu(SELECT_OSE);
+    assert_eq!(&r[r.len() - 2..], &[0x90, 0x00]);
+    black_box(r);
+}
+
+fn median(mut f: impl FnMut(), runs: usize) -> Duration {
+    let mut v: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .collect();
+    v.sort();
+    v[runs / 2]
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths: Vec<(usize, PathBuf)> =
+        SIZES.iter().map(|&n| (n, make_wallet(dir.path(), n))).collect();
+    let mut c = Criterion::default().configure_from_args().sample_size(10);
+    {
+        let mut g = c.benchmark_group("open_first_apdu");
+        for (n, p) in &paths {
+            g.bench_with_input(BenchmarkId::from_parameter(n), p, |b, p| {
+                b.iter(|| open_first_apdu(p))
+            });
+        }
+        g.finish();
+    }
+    // On a copy: the imports must not grow the files the open bench reads.
+    let copy = dir.path().join("import.redb");
+    std::fs::copy(&paths[1].1, &copy).expect("copy");
+    let w = open(&copy);
+    let mut next = 1_000_000;
+    c.bench_function("import_10", |b| {
+        b.iter(|| {
+            next += 1;
+            w.import_pass_json(&passes_json(next, 1)).expect("import")
+        })
+    });
+    drop(w);
+    c.final_summary();
+
+    let t: Vec<Duration> = paths.iter().map(|(_, p)| median(|| open_first_apdu(p), 11)).collect();
+    println!("\nwallet open + first APDU (medians of 11, this run):");
+    for ((n, _), d) in paths.iter().zip(&t) {
+        println!("  {n:>6} passes: {:.2} ms", d.as_secs_f64() * 1e3);
+    }
+    println!("  ratio 10k/1k: {:.2}", t[2].as_secs_f64() / t[1].as_secs_f64());
+}
