@@ -120,6 +120,9 @@ fn state_survives_reopen_and_an_offline_wallet_still_taps() {
         w.import_pass_json(DEMO_PASSES_JSON).unwrap();
         assert_eq!(w.sync_now().unwrap(), SyncOutcome::Updated { sequence: 1, keys: 1 });
         w.set_smart_tap_enabled(FOO_PASS, false).unwrap();
+        // An issuer update (re-import) keeps the user's switch, in memory and on file.
+        w.import_pass_json(DEMO_PASSES_JSON).unwrap();
+        assert!(!w.get_pass(FOO_PASS).unwrap().smart_tap_enabled);
         assert!(w.remove_pass("8088.deal-42").unwrap());
         w.set_ui_context(UiContext::Home);
     }
@@ -167,6 +170,8 @@ fn push_data_and_the_activity_log_survive_reopen() {
         let sw = t.push(&mut phone, &mut outcome, &push).unwrap();
         assert_eq!(sw.0, 0x9000, "{}", outcome.transcript);
         w.on_deactivated(Deactivation::LinkLoss);
+        // A re-import (issuer update) keeps what the terminal pushed.
+        w.import_pass_json(DEMO_PASSES_JSON).unwrap();
     }
     let w = open_with(&path, &KEY, None).unwrap();
     let update = w.get_pass(PASS).unwrap().last_terminal_update.expect("push persisted");

@@ -5,14 +5,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
-use hce_wallet_core::pass::{import_json, PassClass, PassObject};
+use hce_wallet_core::pass::{import_json, ImportBatch, PassClass, PassObject};
 use hce_wallet_core::ports::{
     Clock, CollectorId, IssuerId, OsRandom, PushData, PushListener, UiContext,
 };
 use hce_wallet_core::router::{Deactivation, Router};
-use hce_wallet_core::selection::{
-    ChooserWindow, EngineSnapshot, LockPolicy, SelectionConfig, SelectionEngine,
-};
+use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger};
 use hce_wallet_core::time::Timestamp;
@@ -242,10 +240,20 @@ impl Wallet {
         let ids: Vec<String> = batch.objects.iter().map(|o| o.id.clone()).collect();
         let issuers: Vec<IssuerId> =
             batch.classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect();
-        let before = self.engine.snapshot();
+        // What the import replaces, to undo it in memory if the write fails.
+        let classes_before: Vec<(String, Option<PassClass>)> =
+            batch.classes.iter().map(|c| (c.id.clone(), self.engine.class(&c.id))).collect();
+        let objects_before: Vec<(String, Option<PassObject>)> =
+            batch.objects.iter().map(|o| (o.id.clone(), self.engine.object(&o.id))).collect();
         self.engine.apply_import(batch.clone()).map_err(|e| WalletError::Import(e.to_string()))?;
-        if let Err(e) = self.persist.import(&batch) {
-            self.restore_passes(before);
+        // Persist what the engine holds: a re-import keeps the user's Smart Tap switch and
+        // the last terminal update of the passes it replaces.
+        let stored = ImportBatch {
+            objects: batch.objects.iter().filter_map(|o| self.engine.object(&o.id)).collect(),
+            classes: batch.classes,
+        };
+        if let Err(e) = self.persist.import(&stored) {
+            self.undo_import(classes_before, objects_before);
             return Err(e);
         }
         self.update_wanted_issuers();
@@ -325,23 +333,30 @@ impl Wallet {
             .map_err(|_| WalletError::NoSuchPass(object_id.to_owned()))
     }
 
-    fn restore_passes(&self, before: EngineSnapshot) {
-        // Undo an in-memory change whose write failed, so memory matches the store.
-        for o in self.engine.objects() {
-            self.engine.remove_object(&o.id);
+    /// Puts back what an import replaced (objects first: a class may only change vertical
+    /// once no object of the other vertical refers to it).
+    fn undo_import(
+        &self,
+        classes: Vec<(String, Option<PassClass>)>,
+        objects: Vec<(String, Option<PassObject>)>,
+    ) {
+        for (id, before) in objects {
+            match before {
+                Some(o) => drop(self.engine.upsert_object(o)),
+                None => drop(self.engine.remove_object(&id)),
+            }
         }
-        for c in before.classes {
-            let _ = self.engine.insert_class(c);
-        }
-        for o in before.objects {
-            let _ = self.engine.upsert_object(o);
+        for (id, before) in classes {
+            match before {
+                Some(c) => drop(self.engine.insert_class(c)),
+                None => drop(self.engine.remove_class(&id)),
+            }
         }
     }
 
     fn update_wanted_issuers(&self) {
         if let Some(sync) = &self.sync {
-            let snapshot = self.engine.snapshot();
-            let wanted = snapshot.classes.iter().flat_map(|c| c.redemption_issuers.clone());
+            let wanted = self.engine.redemption_issuers();
             sync.lock().unwrap_or_else(PoisonError::into_inner).set_wanted_issuers(wanted);
         }
     }

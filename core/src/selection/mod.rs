@@ -337,6 +337,12 @@ impl SelectionEngine {
 
     // ---- queries -------------------------------------------------------------------
 
+    /// Every redemption issuer of the stored classes (whose keys key sync must fetch).
+    pub fn redemption_issuers(&self) -> BTreeSet<IssuerId> {
+        let st = self.read();
+        st.classes.values().flat_map(|c| c.redemption_issuers.iter().copied()).collect()
+    }
+
     pub fn object(&self, id: &str) -> Option<PassObject> {
         self.read().objects.get(id).cloned()
     }
