@@ -162,12 +162,23 @@ impl Store {
     /// transaction: classes with their objects; objects whose class is not in the batch
     /// join the stored class. Returns the number of objects written.
     pub fn import_batch(&self, batch: &ImportBatch) -> Result<usize> {
+        self.write_models(&batch.classes, &batch.objects, "import")
+    }
+
+    /// Writes core classes and objects in one transaction (objects without their class
+    /// here join the stored class); `kind` names the change in the event log.
+    pub(crate) fn write_models(
+        &self,
+        classes: &[PassClass],
+        objects: &[PassObject],
+        kind: &str,
+    ) -> Result<usize> {
         let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
-        for o in &batch.objects {
+        for o in objects {
             by_class.entry(o.class_id.as_str()).or_default().push(PassObjectRecord::from_model(o));
         }
         let classes: BTreeMap<&str, PassClassRecord> =
-            batch.classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
+            classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
         self.write(|txn, crypto| {
             for (id, class) in &classes {
                 let objects = by_class.remove(id).unwrap_or_default();
@@ -185,8 +196,8 @@ impl Store {
                 validate_import(&stored, objects)?;
                 import_in(txn, crypto, &stored, objects)?;
             }
-            let n = batch.objects.len();
-            let e = event("import", None, None, format!("{n} objects"));
+            let n = objects.len();
+            let e = event(kind, None, None, format!("{n} objects"));
             append_event(txn, crypto, self.options.event_cap, e)?;
             Ok(n)
         })

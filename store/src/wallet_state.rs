@@ -18,10 +18,10 @@ use redb::ReadableDatabase;
 
 use crate::codec::{all, get, put};
 use crate::error::{Result, StoreError};
-use crate::records::{CollectorKeyRecord, PassClassRecord, PassObjectRecord, SettingRecord};
+use crate::records::{CollectorKeyRecord, SettingRecord};
 use crate::schema::CURRENT_SCHEMA;
-use crate::store::{append_event, apply_keys_in, event, import_in, validate_keys, IssuerKeys};
-use crate::tables::{COLLECTOR_KEYS_T, PASS_CLASSES_T, SETTINGS, SETTINGS_T};
+use crate::store::{append_event, apply_keys_in, event, validate_keys, IssuerKeys};
+use crate::tables::{COLLECTOR_KEYS_T, SETTINGS, SETTINGS_T};
 use crate::Store;
 
 /// Settings holding the applied bundle's sequence (shared with
@@ -157,26 +157,6 @@ impl Store {
     /// Writes pass objects changed in memory (e.g. by PUSH DATA) back, in one transaction.
     /// Each must belong to a stored class; `kind` names the change in the event log.
     pub fn save_objects(&self, objects: &[PassObject], kind: &str) -> Result<usize> {
-        let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
-        for o in objects {
-            by_class.entry(o.class_id.as_str()).or_default().push(PassObjectRecord::from_model(o));
-        }
-        self.write(|txn, crypto| {
-            for (class_id, records) in &by_class {
-                let class = get::<PassClassRecord>(
-                    &txn.open_table(PASS_CLASSES_T)?,
-                    crypto,
-                    CURRENT_SCHEMA,
-                    class_id.as_bytes(),
-                )?
-                .ok_or_else(|| StoreError::Invalid("object of an unknown class".into()))?;
-                crate::store::validate_import(&class, records)?;
-                import_in(txn, crypto, &class, records)?;
-            }
-            let n = objects.len();
-            let e = event(kind, None, None, format!("{n} objects"));
-            append_event(txn, crypto, self.options.event_cap, e)?;
-            Ok(n)
-        })
+        self.write_models(&[], objects, kind)
     }
 }

@@ -93,6 +93,15 @@ fn open_with(
     Wallet::open(path, key, config, host)
 }
 
+/// A wallet with the demo passes and synced keys, on the home screen.
+fn ready(path: &std::path::Path) -> Wallet {
+    let w = open_with(path, &KEY, Some(bundle(1))).unwrap();
+    w.import_pass_json(DEMO_PASSES_JSON).unwrap();
+    assert_eq!(w.sync_now().unwrap(), SyncOutcome::Updated { sequence: 1, keys: 1 });
+    w.set_ui_context(UiContext::Home);
+    w
+}
+
 /// The phone as the reference terminal sees it: every APDU goes through the facade.
 struct Phone<'a>(&'a Wallet);
 impl Card for Phone<'_> {
@@ -145,10 +154,7 @@ fn push_data_and_the_activity_log_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wallet.redb");
     {
-        let w = open_with(&path, &KEY, Some(bundle(1))).unwrap();
-        w.import_pass_json(DEMO_PASSES_JSON).unwrap();
-        w.sync_now().unwrap();
-        w.set_ui_context(UiContext::Home);
+        let w = ready(&path);
         let t = terminal(GOOGLE_TEST_COLLECTOR.0);
         let mut phone = Phone(&w);
         let mut outcome = t.tap(&mut phone);
@@ -254,10 +260,7 @@ fn wrong_key_second_open_and_damage_are_precise_errors() {
 fn taps_on_the_binder_thread_while_the_ui_thread_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wallet.redb");
-    let w = open_with(&path, &KEY, Some(bundle(1))).unwrap();
-    w.import_pass_json(DEMO_PASSES_JSON).unwrap();
-    w.sync_now().unwrap();
-    w.set_ui_context(UiContext::Home);
+    let w = ready(&path);
     let done = std::sync::atomic::AtomicBool::new(false);
     let taps = std::thread::scope(|s| {
         let binder = s.spawn(|| {
