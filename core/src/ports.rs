@@ -54,6 +54,22 @@ pub enum PassType {
 }
 
 impl PassType {
+    /// Every vertical, in Google Wallet's documentation order.
+    pub const ALL: [PassType; 7] = [
+        PassType::Loyalty,
+        PassType::GiftCard,
+        PassType::Offer,
+        PassType::EventTicket,
+        PassType::Flight,
+        PassType::Transit,
+        PassType::Generic,
+    ];
+
+    /// Inverse of [`PassType::record_type`].
+    pub fn from_record_type(rt: &[u8]) -> Option<PassType> {
+        PassType::ALL.into_iter().find(|t| t.record_type() == rt)
+    }
+
     /// The service-type request value (`str`, spec §10) that asks for this vertical.
     pub const fn service_type(self) -> u8 {
         match self {

@@ -22,17 +22,8 @@ fn every_vertical_is_imported_with_its_type() {
     let b = all_verticals();
     let class_types: Vec<PassType> = b.classes.iter().map(|c| c.pass_type).collect();
     let object_types: Vec<PassType> = b.objects.iter().map(|o| o.pass_type).collect();
-    let all = [
-        PassType::Loyalty,
-        PassType::GiftCard,
-        PassType::Offer,
-        PassType::EventTicket,
-        PassType::Flight,
-        PassType::Transit,
-        PassType::Generic,
-    ];
-    assert_eq!(class_types, all);
-    assert_eq!(object_types, all);
+    assert_eq!(class_types, PassType::ALL);
+    assert_eq!(object_types, PassType::ALL);
 }
 
 #[test]

@@ -28,15 +28,6 @@ use hce_wallet_core::time::Timestamp;
 
 const NOW: Timestamp = Timestamp(1_800_000_000_000);
 const HOUR: i64 = 3_600_000;
-const TYPES: [PassType; 7] = [
-    PassType::Loyalty,
-    PassType::GiftCard,
-    PassType::Offer,
-    PassType::EventTicket,
-    PassType::Flight,
-    PassType::Transit,
-    PassType::Generic,
-];
 const STATES: [PassState; 4] =
     [PassState::Active, PassState::Completed, PassState::Expired, PassState::Inactive];
 const SERVICE_TYPES: [u8; 10] = [0x00, 0x01, 0x03, 0x04, 0x05, 0x07, 0x08, 0x09, 0x12, 0x40];
@@ -74,7 +65,7 @@ fn class_strategy(k: usize) -> impl Strategy<Value = PassClass> {
         .prop_map(move |(t, enable, redeemers)| PassClass {
             id: format!("9.c{k}"),
             issuer_id: 9,
-            pass_type: TYPES[t],
+            pass_type: PassType::ALL[t],
             enable_smart_tap: enable,
             redemption_issuers: redeemers,
             display: Default::default(),
@@ -108,7 +99,7 @@ fn object_strategy(k: usize, n_classes: usize) -> impl Strategy<Value = (usize, 
                 PassObject {
                     id: format!("9.o{k}"),
                     class_id: format!("9.c{class}"),
-                    pass_type: TYPES[t],
+                    pass_type: PassType::ALL[t],
                     state,
                     valid_time_interval: ValidTimeInterval { start, end },
                     smart_tap_redemption_value: value,

@@ -56,24 +56,9 @@ pub(crate) mod pass_type_serde {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PassType, D::Error> {
         let s = String::deserialize(d)?;
-        super::pass_type_from_record_type(s.as_bytes())
+        PassType::from_record_type(s.as_bytes())
             .ok_or_else(|| serde::de::Error::custom("unknown pass type"))
     }
-}
-
-/// Inverse of [`PassType::record_type`].
-pub fn pass_type_from_record_type(rt: &[u8]) -> Option<PassType> {
-    [
-        PassType::Loyalty,
-        PassType::GiftCard,
-        PassType::Offer,
-        PassType::EventTicket,
-        PassType::Flight,
-        PassType::Transit,
-        PassType::Generic,
-    ]
-    .into_iter()
-    .find(|t| t.record_type() == rt)
 }
 
 /// A redemption issuer and the collectors (terminals' IDs) that belong to it (spec §12.1).

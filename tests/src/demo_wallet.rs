@@ -22,7 +22,7 @@ use std::sync::Arc;
 use hce_wallet_core::events::WalletEvent;
 use hce_wallet_core::pass::google_wallet::import_json;
 use hce_wallet_core::pass::Issuer;
-use hce_wallet_core::ports::{Clock, CollectorId, EventLog, OsRandom, UiContext};
+use hce_wallet_core::ports::{Clock, CollectorId, EventLog, IssuerKeyRing, OsRandom, UiContext};
 use hce_wallet_core::router::Router;
 use hce_wallet_core::selection::{SelectionConfig, SelectionEngine};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
@@ -88,8 +88,17 @@ pub fn router(
     engine: Arc<SelectionEngine>,
     events: Arc<EventLog>,
 ) -> Result<Router, DemoWalletError> {
+    router_with_keys(Arc::new(DemoKeyRing), engine, events)
+}
+
+/// [`router`] with another key ring (a store's).
+fn router_with_keys(
+    key_ring: Arc<dyn IssuerKeyRing>,
+    engine: Arc<SelectionEngine>,
+    events: Arc<EventLog>,
+) -> Result<Router, DemoWalletError> {
     let ports = SmartTapPorts {
-        key_ring: Arc::new(DemoKeyRing),
+        key_ring,
         passes: engine.clone(),
         push: Some(engine),
         events,
@@ -150,19 +159,7 @@ impl EmbeddedDemoWallet {
         );
         engine.set_ui_context(UiContext::Home);
         let events = Arc::new(EventLog::default());
-        let ports = SmartTapPorts {
-            key_ring: store,
-            passes: engine.clone(),
-            push: Some(engine.clone()),
-            events: events.clone(),
-            random: Box::new(OsRandom),
-            clock: Arc::new(SystemClock),
-        };
-        let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
-            .map_err(|e| DemoWalletError::Applet(e.to_string()))?;
-        applet.arm();
-        let mut router = Router::new();
-        router.register(Box::new(applet));
+        let router = router_with_keys(store, engine.clone(), events.clone())?;
         Ok(EmbeddedDemoWallet { card: RouterCard::new(router), engine, events })
     }
     /// The engine (UI context, chooser, passes).

@@ -378,16 +378,27 @@ impl Wallet {
             .ok_or_else(|| WalletError::Sync("key sync is not configured (no sync URL)".into()))?;
         let transport = (self.transport.as_ref())
             .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
-        let (outcome, state) = {
+        let ring_before = self.keys.snapshot();
+        let (outcome, state, state_changed) = {
             let mut engine = sync.lock().unwrap_or_else(PoisonError::into_inner);
+            let before = engine.state().clone();
             engine.trigger(trigger);
             let outcome =
                 engine.run_once(transport.as_ref(), &*self.keys, &mut OsRandom, &*self.clock);
-            (outcome, engine.state().clone())
+            let state = engine.state().clone();
+            let changed = state != before;
+            (outcome, state, changed)
         };
         let ring = self.keys.snapshot();
-        refresh_issuers(&self.engine, &ring);
-        let saved = self.persist.save_keys(&ring.state(), &state);
+        let ring_changed = !Arc::ptr_eq(&ring_before, &ring);
+        if ring_changed {
+            refresh_issuers(&self.engine, &ring);
+        }
+        // A sync that was not due changes nothing: no write (and no fsync) then.
+        let saved = match ring_changed || state_changed {
+            true => self.persist.save_keys(&ring.state(), &state),
+            false => Ok(()),
+        };
         let outcome = outcome_of(outcome);
         log::info!("key sync: {outcome:?}");
         self.notifier.push(Notice::Sync(outcome.clone()));

@@ -79,7 +79,7 @@ impl ResourceKind {
         rest.strip_suffix("Object").and_then(pass_type_name::from_name).map(ResourceKind::Object)
     }
     fn root_name(self) -> &'static str {
-        let i = pass_type_name::ALL.iter().position(|t| *t == self.pass_type()).unwrap_or(0);
+        let i = PassType::ALL.iter().position(|t| *t == self.pass_type()).unwrap_or(0);
         match self {
             ResourceKind::Class(_) => CLASS_ROOTS.get(i).copied().unwrap_or("class"),
             ResourceKind::Object(_) => OBJECT_ROOTS.get(i).copied().unwrap_or("object"),
@@ -223,7 +223,7 @@ pub fn import_resource(kind: ResourceKind, text: &str) -> Result<ImportBatch, Im
 fn payload(doc: Obj<'_, '_>) -> Result<ImportBatch, ImportError> {
     let mut b = Builder::default();
     let mut total = 0usize;
-    for (i, t) in pass_type_name::ALL.iter().enumerate() {
+    for (i, t) in PassType::ALL.iter().enumerate() {
         for (sections, kind) in [
             (&CLASS_SECTIONS, ResourceKind::Class(*t)),
             (&OBJECT_SECTIONS, ResourceKind::Object(*t)),

@@ -241,18 +241,8 @@ pub(crate) mod pass_type_name {
         }
     }
     pub fn from_name(s: &str) -> Option<PassType> {
-        ALL.iter().copied().find(|t| name(*t) == s)
+        PassType::ALL.iter().copied().find(|t| name(*t) == s)
     }
-    /// Every vertical, in Google Wallet's documentation order.
-    pub const ALL: [PassType; 7] = [
-        PassType::Loyalty,
-        PassType::GiftCard,
-        PassType::Offer,
-        PassType::EventTicket,
-        PassType::Flight,
-        PassType::Transit,
-        PassType::Generic,
-    ];
     pub fn serialize<S: Serializer>(t: &PassType, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(name(*t))
     }

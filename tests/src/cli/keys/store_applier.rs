@@ -42,7 +42,7 @@ impl StoreApplier<'_> {
 
 impl BundleApplier for StoreApplier<'_> {
     fn applied_sequence(&self) -> Option<u64> {
-        self.current_ring().ok()?.applied_sequence()
+        Some(self.0.key_ring_state().ok()?.applied?.sequence)
     }
 
     fn apply_bundle(
