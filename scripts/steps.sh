@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 # A from-scratch build gains nothing from incremental caches (1.3 GB on a clean tree);
 # export CARGO_INCREMENTAL=1 to keep them.
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
-disk_free() { df -Pk . | awk 'NR == 2 { printf "%.1f GB free", $4 / 1048576 }'; }
+free_kb() { df -Pk . | awk 'NR == 2 { print $4 }'; }
+disk_free() { awk -v k="$(free_kb)" 'BEGIN { printf "%.1f GB free", k / 1048576 }'; }
 used() { du -sk target fuzz/target 2>/dev/null | awk '{ k += $1 } END { printf "%.1f GB in target dirs", k / 1048576 }'; }
-if [ "$(df -Pk . | awk 'NR == 2 { print $4 }')" -lt $((3 * 1048576)) ]; then
+if [ "$(free_kb)" -lt $((3 * 1048576)) ]; then
   echo "warning: $(disk_free); a clean make test needs about 3 GB for its build trees" >&2
 fi
 times=()

@@ -13,20 +13,7 @@ use zeroize::Zeroizing;
 use hce_wallet_core::pass::{
     import_json, parse_date_time, DateTimeBound, PassState, RedemptionValue,
 };
-
-/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant, `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+use hce_wallet_core::time::civil_from_days;
 
 /// `utc_ms` written as local time at `offset_s` east of UTC, RFC 3339.
 fn format(utc_ms: i64, offset_s: i64, with_offset: bool) -> String {

@@ -8,6 +8,8 @@
 //! Smart Tap applet behind the router.
 #![no_main]
 
+mod frames;
+
 use hce_wallet_core::apdu::{sw, Command, Response, StatusWord};
 use hce_wallet_core::ndef::Message;
 use hce_wallet_core::router::{Applet, Deactivation, Router};
@@ -57,19 +59,5 @@ fuzz_target!(|data: &[u8]| {
     let mut router = Router::new();
     router.register(Box::new(Echo { aids: &[OSE, SMART_TAP_2], selected: None, commands: 0 }));
     router.register(Box::new(Echo { aids: &[OTHER], selected: None, commands: 0 }));
-    let mut rest = data;
-    while let [op, len, tail @ ..] = rest {
-        let n = usize::from(*len).min(tail.len());
-        let (apdu, after) = tail.split_at(n);
-        if op & 1 != 0 {
-            router.deactivate(Deactivation::LinkLoss);
-        }
-        if op & 2 != 0 {
-            router.deactivate(Deactivation::Deselected);
-        }
-        // `dispatch` has no panic guard, so a panic anywhere is a finding.
-        let response = router.dispatch(apdu);
-        assert!(response.to_bytes().len() >= 2);
-        rest = after;
-    }
+    frames::drive(&mut router, data);
 });

@@ -8,6 +8,8 @@
 //! and its crypto; plus a small echo applet on another AID for switching between applets.
 #![no_main]
 
+mod frames;
+
 use std::sync::Arc;
 
 use hce_wallet_core::apdu::{sw, Command, Response};
@@ -119,19 +121,5 @@ fn router() -> Router {
 
 fuzz_target!(|data: &[u8]| {
     let mut router = router();
-    let mut rest = data;
-    while let [op, len, tail @ ..] = rest {
-        let n = usize::from(*len).min(tail.len());
-        let (apdu, after) = tail.split_at(n);
-        if op & 1 != 0 {
-            router.deactivate(Deactivation::LinkLoss);
-        }
-        if op & 2 != 0 {
-            router.deactivate(Deactivation::Deselected);
-        }
-        // `dispatch` has no panic guard, so a panic anywhere is a finding.
-        let response = router.dispatch(apdu);
-        assert!(response.to_bytes().len() >= 2);
-        rest = after;
-    }
+    frames::drive(&mut router, data);
 });
