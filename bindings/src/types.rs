@@ -159,15 +159,44 @@ impl From<hce_wallet::SyncStatus> for SyncStatus {
 /// Collector IDs are the terminal's Smart Tap collector IDs (unsigned 32-bit).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum WalletEvent {
-    Authenticated { collector_id: u32, key_version: u32 },
-    AuthenticationFailed { collector_id: u32, key_version: u32, reason: AuthFailureReason },
-    PassSent { collector_id: u32, object_id: String },
-    NothingEligible { collector_id: u32 },
-    ChooserRequired { collector_id: u32, candidates: Vec<String> },
-    UnlockRequired { collector_id: u32 },
-    PushApplied { collector_id: Option<u32>, updates: u32 },
+    Authenticated {
+        collector_id: u32,
+        key_version: u32,
+    },
+    AuthenticationFailed {
+        collector_id: u32,
+        key_version: u32,
+        reason: AuthFailureReason,
+    },
+    PassSent {
+        collector_id: u32,
+        object_id: String,
+    },
+    NothingEligible {
+        collector_id: u32,
+    },
+    ChooserRequired {
+        collector_id: u32,
+        candidates: Vec<String>,
+    },
+    UnlockRequired {
+        collector_id: u32,
+    },
+    PushApplied {
+        collector_id: Option<u32>,
+        updates: u32,
+    },
     Deactivated,
-    SyncFinished { outcome: SyncOutcome },
+    SyncFinished {
+        outcome: SyncOutcome,
+    },
+    /// A payment decision or token life-cycle change: `name` is stable
+    /// (`payment.cryptogram`, `token.state_changed`, …); `detail` never holds a card number.
+    Payment {
+        name: String,
+        token_ref: Option<String>,
+        detail: String,
+    },
 }
 
 fn id(c: CollectorId) -> u32 {
@@ -206,6 +235,11 @@ impl From<Notice> for WalletEvent {
                     updates: u32::try_from(updates).unwrap_or(u32::MAX),
                 },
                 CoreEvent::Deactivated => WalletEvent::Deactivated,
+                CoreEvent::Payment(p) => WalletEvent::Payment {
+                    name: p.name().to_owned(),
+                    token_ref: p.token().map(|t| t.as_str().to_owned()),
+                    detail: p.detail(),
+                },
             },
         }
     }

@@ -4,6 +4,7 @@
 //! eligible, chooser, locked, authentication failed — reach the app as an explicit event.
 //! Events carry identifiers only, never redemption values or key material.
 
+use crate::payment::token::{Origin, ReasonCode, TokenId, TokenState};
 use crate::ports::CollectorId;
 
 /// Why a terminal failed to authenticate (spec §6.3 steps 2–7).
@@ -40,4 +41,121 @@ pub enum WalletEvent {
     PushReceived { collector: Option<CollectorId>, updates: usize },
     /// The terminal went away or another AID was selected: per-tap state was wiped.
     Deactivated,
+    /// A payment decision or a token life-cycle change (payment spec §12, §13).
+    Payment(PaymentEvent),
+}
+
+/// The kind of application cryptogram (payment spec §6.5: `9F27` bits 8–7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CryptogramKind {
+    /// Application Authentication Cryptogram: declined.
+    Aac,
+    /// Authorisation Request Cryptogram: go online (every cloud token's normal answer).
+    Arqc,
+    /// Transaction Certificate: approved offline.
+    Tc,
+}
+
+/// Why a payment tap produced no usable cryptogram (payment spec §11, §12.5, §17.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeclineReason {
+    /// The key's transaction count or cumulative amount threshold is reached.
+    KeysExhausted,
+    /// The key's lifetime passed.
+    KeyExpired,
+    /// The token holds no key.
+    NoKey,
+    /// The token is not Active.
+    TokenNotActive(TokenState),
+    /// The token's expiry date passed.
+    TokenExpired,
+    /// The ATC reached `FFFF`.
+    AtcSpent,
+    /// The reader is offline-only (TTQ byte 1 bit 4): a cloud token cannot succeed there.
+    OfflineOnlyReader,
+    /// The terminal asked for an AAC.
+    TerminalRequestedAac,
+    /// The journal could not make the ATC durable: nothing was answered with it.
+    JournalFailed,
+}
+
+/// Why the key budget needs the host's attention (payment spec §9.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReplenishReason {
+    /// Few transactions or little lifetime left: replenish when next online.
+    Low,
+    Exhausted,
+    Expired,
+    NoKey,
+}
+
+/// What the payment side tells the app. Carries token references and last four digits
+/// only — never an MPAN, a key, track 2 or cryptogram inputs (payment spec §17.10).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaymentEvent {
+    /// SELECT AID bound the tap to this token (§13 step 2).
+    TokenSelected { token: TokenId, last_four: String },
+    /// A cryptogram went to the terminal, with the ATC it used.
+    Cryptogram { token: TokenId, last_four: String, atc: u16, kind: CryptogramKind, cdcvm: bool },
+    /// The tap was declined (AAC or no cryptogram) and why.
+    Declined { token: TokenId, reason: DeclineReason },
+    /// The user must verify on the phone and tap again (§10).
+    VerificationRequired { token: TokenId },
+    /// The token's keys need replenishing (§9.2).
+    ReplenishmentNeeded { token: TokenId, reason: ReplenishReason },
+    /// A life-cycle transition (§12.3–12.4).
+    StateChanged {
+        token: TokenId,
+        from: Option<TokenState>,
+        to: TokenState,
+        origin: Origin,
+        reason: Option<ReasonCode>,
+    },
+    /// The default card changed (§12.4: the app may ask the user to pick another).
+    DefaultChanged { from: Option<TokenId>, to: Option<TokenId> },
+}
+
+impl PaymentEvent {
+    /// A stable dotted name for logs and activity records (`payment.cryptogram`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            PaymentEvent::TokenSelected { .. } => "payment.token_selected",
+            PaymentEvent::Cryptogram { .. } => "payment.cryptogram",
+            PaymentEvent::Declined { .. } => "payment.declined",
+            PaymentEvent::VerificationRequired { .. } => "payment.verification_required",
+            PaymentEvent::ReplenishmentNeeded { .. } => "payment.replenishment_needed",
+            PaymentEvent::StateChanged { .. } => "token.state_changed",
+            PaymentEvent::DefaultChanged { .. } => "token.default_changed",
+        }
+    }
+    /// The token the event is about (the new default for [`PaymentEvent::DefaultChanged`]).
+    pub fn token(&self) -> Option<&TokenId> {
+        match self {
+            PaymentEvent::TokenSelected { token, .. }
+            | PaymentEvent::Cryptogram { token, .. }
+            | PaymentEvent::Declined { token, .. }
+            | PaymentEvent::VerificationRequired { token }
+            | PaymentEvent::ReplenishmentNeeded { token, .. }
+            | PaymentEvent::StateChanged { token, .. } => Some(token),
+            PaymentEvent::DefaultChanged { to, .. } => to.as_ref(),
+        }
+    }
+    /// A one-line detail without secrets (last four digits at most).
+    pub fn detail(&self) -> String {
+        match self {
+            PaymentEvent::TokenSelected { last_four, .. } => format!("…{last_four}"),
+            PaymentEvent::Cryptogram { last_four, atc, kind, cdcvm, .. } => {
+                format!("…{last_four} ATC {atc:04X} {kind:?} cdcvm={cdcvm}")
+            }
+            PaymentEvent::Declined { reason, .. } => format!("{reason:?}"),
+            PaymentEvent::VerificationRequired { .. } => String::new(),
+            PaymentEvent::ReplenishmentNeeded { reason, .. } => format!("{reason:?}"),
+            PaymentEvent::StateChanged { from, to, origin, reason, .. } => {
+                format!("{from:?} -> {to:?} by {origin:?} ({reason:?})")
+            }
+            PaymentEvent::DefaultChanged { from, .. } => {
+                format!("from {}", from.as_ref().map_or("none", |t| t.as_str()))
+            }
+        }
+    }
 }

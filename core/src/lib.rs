@@ -11,6 +11,7 @@
 //! - [`ber_tlv`]: ISO/IEC 8825-1 BER-TLV as EMV uses it (FCI, card data objects).
 //! - [`router`]: the AID router Android's `HostApduService` hands APDUs to.
 //! - [`ports`]: the traits hosts and stores implement; [`events`]: what the host hears.
+//! - [`payment`]: EMV contactless card emulation over device tokens (payment spec).
 #![forbid(unsafe_code)]
 
 pub mod apdu;
@@ -20,6 +21,7 @@ pub mod key_bundle;
 pub mod key_ring;
 pub mod ndef;
 pub mod pass;
+pub mod payment;
 pub mod ports;
 pub mod router;
 pub mod selection;

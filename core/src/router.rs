@@ -31,8 +31,13 @@ pub enum Deactivation {
 
 /// An application behind the router (model: trussed-dev/apdu-dispatch's `App`).
 pub trait Applet: Send {
-    /// The AIDs this applet answers SELECT for.
+    /// The fixed AIDs this applet answers SELECT for.
     fn aids(&self) -> &[&'static [u8]];
+    /// Whether a SELECT of `aid` goes to this applet: the fixed [`Applet::aids`], plus any
+    /// AIDs that arrive with data (token AIDs, issuer NFC pass AIDs).
+    fn selects(&self, aid: &[u8]) -> bool {
+        self.aids().contains(&aid)
+    }
     /// SELECT by name of one of [`Applet::aids`].
     fn select(&mut self, aid: &[u8], command: &Command<'_>) -> Response;
     /// Any non-SELECT command while this applet is selected.
@@ -104,7 +109,7 @@ impl Router {
 
     fn select(&mut self, command: &Command<'_>) -> Response {
         let aid = command.data;
-        let target = self.applets.iter().position(|a| a.aids().contains(&aid));
+        let target = self.applets.iter().position(|a| a.selects(aid));
         let Some(target) = target else {
             // ISO 7816-4: a failed SELECT leaves the current selection as it was.
             return Response::status(sw::FILE_NOT_FOUND);

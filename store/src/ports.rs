@@ -119,5 +119,8 @@ pub fn to_record(e: &WalletEvent) -> EventRecord {
             event("push.received", collector.map(|c| c.0), None, format!("{updates} updates"))
         }
         WalletEvent::Deactivated => event("tap.deactivated", None, None, s()),
+        WalletEvent::Payment(p) => {
+            event(p.name(), None, p.token().map(|t| t.as_str().to_owned()), p.detail())
+        }
     }
 }
