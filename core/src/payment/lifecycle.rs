@@ -60,6 +60,15 @@ pub enum Transition {
     RequireReprovisioning,
 }
 
+/// The operation names a history keeps ([`HistoryEntry::operation`]).
+pub const OPERATIONS: [&str; 7] =
+    ["load", "activate", "suspend", "resume", "update", "delete", "require re-provisioning"];
+
+/// The static name of a stored operation name (`"unknown"` for one this build does not know).
+pub fn operation_name(stored: &str) -> &'static str {
+    OPERATIONS.iter().find(|o| **o == stored).copied().unwrap_or("unknown")
+}
+
 impl Transition {
     fn name(&self) -> &'static str {
         match self {
@@ -121,7 +130,9 @@ impl DeviceEvent {
 }
 
 /// The kind of suspension a hold stands for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Hold {
     /// The user reported the token lost (or the bank's app did for the user).
     User,

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::lifecycle::{DeviceEvent, LifecycleError, TokenBook, Transition};
 use super::ports::{CurrentKey, JournalError, PaymentJournal, TapToken, TokenSource, Verification};
 use super::token::{
-    Atc, KeyBudget, KeyUsage, LimitedUseKey, Origin, ReasonCode, Token, TokenId, TokenState,
-    TransactionLogEntry,
+    check_next_atc, Atc, KeyBatch, KeyBudget, LimitedUseKey, Origin, ReasonCode, Token, TokenId,
+    TokenState, TransactionLogEntry,
 };
 use crate::events::{PaymentEvent, WalletEvent};
 use crate::ports::{EventSink, NoEvents};
@@ -28,44 +28,6 @@ use crate::time::Timestamp;
 pub const DEFAULT_LOW_KEYS: u32 = 2;
 /// Longest transaction log kept per token in memory.
 pub const MAX_LOG: usize = 256;
-
-/// A token's key batch: the keys in the order the token service sent them, each with its
-/// use so far. The current key is the first one that may still serve a transaction.
-#[derive(Clone, Debug, Default)]
-struct KeyBatch {
-    keys: Vec<(LimitedUseKey, KeyUsage)>,
-}
-
-impl KeyBatch {
-    fn current(&self, now: Timestamp, low_at: u32) -> CurrentKey {
-        let mut last = None;
-        for (key, usage) in &self.keys {
-            let budget = key.budget(*usage, now, low_at);
-            if let KeyBudget::Available { transactions_left, .. } = budget {
-                // Low counts what the whole remaining batch can still serve.
-                let later: u32 = self
-                    .keys
-                    .iter()
-                    .skip_while(|(k, _)| k.key_index != key.key_index)
-                    .skip(1)
-                    .filter_map(|(k, u)| match k.budget(*u, now, low_at) {
-                        KeyBudget::Available { transactions_left, .. } => Some(transactions_left),
-                        _ => None,
-                    })
-                    .fold(0u32, |a, b| a.saturating_add(b));
-                let total = transactions_left.saturating_add(later);
-                let low = total <= low_at
-                    || matches!(budget, KeyBudget::Available { low: true, .. }) && later == 0;
-                return CurrentKey {
-                    key: Some(key.clone()),
-                    budget: KeyBudget::Available { transactions_left: total, low },
-                };
-            }
-            last = Some(budget);
-        }
-        CurrentKey { key: None, budget: last.unwrap_or(KeyBudget::NoKey) }
-    }
-}
 
 #[derive(Default)]
 struct Inner {
@@ -133,10 +95,7 @@ impl InMemoryTokens {
         let events = {
             let mut inner = self.lock();
             let events = inner.book.load(token, active, now)?;
-            inner.keys.insert(
-                id.clone(),
-                KeyBatch { keys: keys.into_iter().map(|k| (k, KeyUsage::default())).collect() },
-            );
+            inner.keys.insert(id.clone(), KeyBatch::new(keys));
             inner.atc.insert(id, Atc(0));
             events
         };
@@ -153,7 +112,7 @@ impl InMemoryTokens {
             Some(_) => {}
         }
         let batch = inner.keys.entry(id.clone()).or_default();
-        batch.keys.extend(keys.into_iter().map(|k| (k, KeyUsage::default())));
+        batch.extend(keys);
         Ok(())
     }
 
@@ -298,27 +257,10 @@ impl PaymentJournal for InMemoryTokens {
         if state != TokenState::Active {
             return Err(JournalError::NotActive(state));
         }
-        let last = inner.atc.get(id).copied().unwrap_or_default();
-        match last.next() {
-            None => return Err(JournalError::AtcSpent),
-            Some(next) if next != entry.atc => {
-                return Err(JournalError::AtcNotNext { offered: entry.atc.0, last: last.0 })
-            }
-            Some(_) => {}
-        }
+        check_next_atc(inner.atc.get(id).copied().unwrap_or_default(), entry.atc)?;
         let low_at = self.low_at;
         let batch = inner.keys.get_mut(id).ok_or(JournalError::KeyUnusable)?;
-        let current = batch.current(entry.at, low_at);
-        let Some(key) = current.key else { return Err(JournalError::KeyUnusable) };
-        if key.key_index != entry.key_index {
-            return Err(JournalError::WrongKey(entry.key_index));
-        }
-        if let Some((_, usage)) =
-            batch.keys.iter_mut().find(|(k, _)| k.key_index == entry.key_index)
-        {
-            usage.transactions = usage.transactions.saturating_add(1);
-            usage.cumulative_amount = usage.cumulative_amount.saturating_add(entry.amount);
-        }
+        batch.spend(entry.key_index, entry.amount, entry.at, low_at)?;
         inner.atc.insert(id.clone(), entry.atc);
         let log = inner.log.entry(id.clone()).or_default();
         if log.len() >= MAX_LOG {

@@ -19,6 +19,7 @@ use std::fmt;
 
 use zeroize::Zeroizing;
 
+use super::ports::{CurrentKey, JournalError};
 use crate::time::Timestamp;
 
 /// Shortest and longest PAN (ISO/IEC 7812: 12 to 19 digits; EMV `5A` is `cn` up to 10 bytes).
@@ -223,7 +224,7 @@ fn bcd(v: u8) -> u8 {
 }
 
 /// What kind of funding account a token stands for (shown to the user; picks the AID).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Product {
     Debit,
     Credit,
@@ -247,7 +248,7 @@ pub struct AidProfile {
 }
 
 /// When the handset demands consumer-device verification (§10).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CvmPolicy {
     /// Every transaction, whatever the amount (Huawei Pay, §10 [Seed-HW]).
     EveryTransaction,
@@ -351,6 +352,89 @@ impl LimitedUseKey {
     }
 }
 
+/// A token's key batch (§9.2): the keys in the order the token service sent them, each
+/// with its use so far. The current key is the first that may still serve a transaction;
+/// one batch type serves the in-memory port and the store, so both spend keys alike.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyBatch {
+    pub keys: Vec<(LimitedUseKey, KeyUsage)>,
+}
+
+impl KeyBatch {
+    /// New keys, unused.
+    pub fn new(keys: Vec<LimitedUseKey>) -> KeyBatch {
+        KeyBatch { keys: keys.into_iter().map(|k| (k, KeyUsage::default())).collect() }
+    }
+
+    /// Appends a replenished batch (keys already held stay, in order).
+    pub fn extend(&mut self, keys: Vec<LimitedUseKey>) {
+        self.keys.extend(keys.into_iter().map(|k| (k, KeyUsage::default())));
+    }
+
+    /// The key the next transaction uses and the budget of the whole remaining batch:
+    /// `low` when it can serve `low_at` transactions or fewer, or its last usable key is
+    /// in the last quarter of its lifetime.
+    pub fn current(&self, now: Timestamp, low_at: u32) -> CurrentKey {
+        let mut last = None;
+        let mut found: Option<(&LimitedUseKey, bool)> = None;
+        let mut total = 0u32;
+        for (key, usage) in &self.keys {
+            match key.budget(*usage, now, low_at) {
+                KeyBudget::Available { transactions_left, low } => {
+                    total = total.saturating_add(transactions_left);
+                    match found {
+                        None => found = Some((key, low)),
+                        // A later usable key: the time-low flag follows the last one.
+                        Some((first, _)) => found = Some((first, low)),
+                    }
+                }
+                other => last = Some(other),
+            }
+        }
+        match found {
+            Some((key, time_low)) => CurrentKey {
+                key: Some(key.clone()),
+                budget: KeyBudget::Available {
+                    transactions_left: total,
+                    low: total <= low_at || time_low,
+                },
+            },
+            None => CurrentKey { key: None, budget: last.unwrap_or(KeyBudget::NoKey) },
+        }
+    }
+
+    /// Counts one transaction of `amount` on the current key, which must be `key_index`.
+    pub fn spend(
+        &mut self,
+        key_index: [u8; KEY_INDEX_LEN],
+        amount: u64,
+        now: Timestamp,
+        low_at: u32,
+    ) -> Result<(), JournalError> {
+        let current = self.current(now, low_at).key.ok_or(JournalError::KeyUnusable)?;
+        if current.key_index != key_index {
+            return Err(JournalError::WrongKey(key_index));
+        }
+        match self.keys.iter_mut().find(|(k, _)| k.key_index == key_index) {
+            Some((_, usage)) => {
+                usage.transactions = usage.transactions.saturating_add(1);
+                usage.cumulative_amount = usage.cumulative_amount.saturating_add(amount);
+                Ok(())
+            }
+            None => Err(JournalError::WrongKey(key_index)),
+        }
+    }
+}
+
+/// The journal's ATC rule (§17.2): only `last + 1` may be committed, and `FFFF` is the last.
+pub fn check_next_atc(last: Atc, offered: Atc) -> Result<(), JournalError> {
+    match last.next() {
+        None => Err(JournalError::AtcSpent),
+        Some(next) if next == offered => Ok(()),
+        Some(_) => Err(JournalError::AtcNotNext { offered: offered.0, last: last.0 }),
+    }
+}
+
 /// Application Transaction Counter (`9F36`): 2 bytes, strictly increasing per token,
 /// never repeated (§6.3, §17.2). `0` is never used: the first GPO answers `0001`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -368,7 +452,9 @@ impl Atc {
 }
 
 /// The four life-cycle states (§12.4). Deleted is terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum TokenState {
     /// Loaded, waiting for activation (or for re-provisioning after a restore).
     Pending,
@@ -378,7 +464,7 @@ pub enum TokenState {
 }
 
 /// Who started a life-cycle change (§12.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Origin {
     /// The user, in the wallet app or the bank's app (load, report lost, resume, delete).
     User,
@@ -403,7 +489,7 @@ pub enum Origin {
 }
 
 /// Reason codes, the enumeration one token processor's API uses (§12.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ReasonCode {
     Lost,
     Stolen,
