@@ -27,7 +27,7 @@ pub fn decode_record(data: &[u8]) {
     let _ = decode_cbor::<IssuerRecord>("f", data);
     let _ = decode_cbor::<CollectorKeyRecord>("f", data);
     let _ = decode_cbor::<SelectionIndexRecord>("f", data);
-    let _ = decode_cbor::<TokenRecord>("f", data);
+    let _ = decode_cbor::<crate::tokens::PaymentTokenRecord>("f", data);
     let _ = decode_cbor::<SettingRecord>("f", data);
     let _ = decode_cbor::<EventRecord>("f", data);
     let _ = decode_cbor::<crate::schema::PassObjectV1>("f", data);

@@ -42,6 +42,7 @@ pub mod schema;
 pub mod snapshot;
 mod store;
 mod tables;
+pub mod tokens;
 mod wallet_state;
 
 pub use error::{Result, StoreError};

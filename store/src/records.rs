@@ -190,34 +190,6 @@ impl Record for SelectionIndexRecord {
     }
 }
 
-/// Lifecycle of a payment token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TokenState {
-    Active,
-    Suspended,
-    Deleted,
-}
-
-/// A payment token and its application transaction counter (filled by the payment work).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenRecord {
-    /// The issuer's token reference (never the PAN).
-    pub token_ref: String,
-    pub last4: String,
-    /// `YYMM`.
-    pub expiry: String,
-    pub state: TokenState,
-    pub is_default: bool,
-    /// ATC: incremented atomically per transaction, never reused.
-    pub atc: u32,
-}
-impl Record for TokenRecord {
-    const TABLE: &'static str = crate::tables::PAYMENT_TOKENS;
-    fn raw_key(&self) -> Vec<u8> {
-        self.token_ref.as_bytes().to_vec()
-    }
-}
-
 /// A named setting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingRecord {

@@ -9,8 +9,11 @@
 //! Versions:
 //! - **1**: issuers, collector keys, pass classes, pass objects (without the per-pass Smart
 //!   Tap toggle and the last push), selection index, settings, events.
-//! - **2** (current): pass objects gain `smart_tap_disabled` and `last_push`; the
-//!   `payment_tokens` table exists.
+//! - **2**: pass objects gain `smart_tap_disabled` and `last_push`; the
+//!   `payment_tokens` table exists (a placeholder record nothing provisioned).
+//! - **3** (current): `payment_tokens` holds [`crate::tokens::PaymentTokenRecord`] (card
+//!   data, life cycle, keys, ATC, log). Migrating from 2 drops the placeholder records: no
+//!   build could provision a token before schema 3.
 //!
 //! `tests/fixtures/store-v1.redb` is a frozen v1 file (written by the ignored generator test
 //! below); `tests/schema.rs` must keep opening it.
@@ -23,12 +26,12 @@ use crate::envelope::decode_cbor;
 use crate::error::{Result, StoreError};
 use crate::records::{
     CollectorKeyRecord, IssuerRecord, ObjectState, PassClassRecord, PassObjectRecord, Record,
-    SecretString, SelectionIndexRecord, SettingRecord, TokenRecord,
+    SecretString, SelectionIndexRecord, SettingRecord,
 };
 use crate::tables::*;
 
 /// The schema this build writes.
-pub const CURRENT_SCHEMA: u32 = 2;
+pub const CURRENT_SCHEMA: u32 = 3;
 /// The oldest schema this build migrates from.
 pub const OLDEST_SCHEMA: u32 = 1;
 
@@ -125,9 +128,18 @@ pub(crate) fn reseal_all(
     n += reseal::<SelectionIndexRecord>(txn, SELECTION_INDEX_T, old, old_schema, new, |p| {
         decode_cbor(SELECTION_INDEX, p)
     })?;
-    n += reseal::<TokenRecord>(txn, PAYMENT_TOKENS_T, old, old_schema, new, |p| {
-        decode_cbor(PAYMENT_TOKENS, p)
-    })?;
+    if old_schema < 3 {
+        txn.open_table(PAYMENT_TOKENS_T)?.retain(|_, _| false)?;
+    } else {
+        n += reseal::<crate::tokens::PaymentTokenRecord>(
+            txn,
+            PAYMENT_TOKENS_T,
+            old,
+            old_schema,
+            new,
+            |p| decode_cbor(PAYMENT_TOKENS, p),
+        )?;
+    }
     n += reseal::<SettingRecord>(txn, SETTINGS_T, old, old_schema, new, |p| {
         decode_cbor(SETTINGS, p)
     })?;

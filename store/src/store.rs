@@ -17,7 +17,7 @@ use crate::error::{Result, StoreError};
 use crate::keys::RootKey;
 use crate::records::{
     CollectorKeyRecord, EventRecord, IssuerRecord, PassClassRecord, PassObjectRecord, PushRecord,
-    SelectionIndexRecord, SettingRecord, TokenRecord, TokenState,
+    SelectionIndexRecord, SettingRecord,
 };
 use crate::schema::{self, reseal_all, verify_check, write_header, CURRENT_SCHEMA, OLDEST_SCHEMA};
 use crate::snapshot::{load_candidates, object_ref, TapSnapshot};
@@ -67,9 +67,11 @@ pub struct Store {
     crypto: RwLock<Arc<Crypto>>,
     snapshot: RwLock<Arc<TapSnapshot>>,
     /// Serializes writers so that snapshots are swapped in commit order.
-    writer: Mutex<()>,
+    pub(crate) writer: Mutex<()>,
     pub(crate) pending_pushes: Mutex<Vec<(Option<CollectorId>, PushData, Timestamp)>>,
     pub(crate) pending_events: Mutex<Vec<EventRecord>>,
+    /// Volatile payment state (CDCVM window, per-tap pick): never written.
+    pub(crate) payment: Mutex<crate::tokens::PaymentSession>,
     pub(crate) options: StoreOptions,
 }
 
@@ -132,6 +134,7 @@ impl Store {
             writer: Mutex::new(()),
             pending_pushes: Mutex::new(Vec::new()),
             pending_events: Mutex::new(Vec::new()),
+            payment: Mutex::new(Default::default()),
             options,
         })
     }
@@ -507,57 +510,7 @@ impl Store {
         Ok(n)
     }
 
-    // ---- payment tokens -----------------------------------------------------------------
-
-    /// Inserts or replaces a payment token.
-    pub fn put_token(&self, token: &TokenRecord) -> Result<()> {
-        self.write(|txn, crypto| {
-            let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
-            if token.is_default {
-                for mut other in all::<TokenRecord>(&t, crypto, CURRENT_SCHEMA)? {
-                    if other.is_default && other.token_ref != token.token_ref {
-                        other.is_default = false;
-                        put(&mut t, crypto, CURRENT_SCHEMA, &other)?;
-                    }
-                }
-            }
-            put(&mut t, crypto, CURRENT_SCHEMA, token)
-        })
-    }
-
-    /// One payment token.
-    pub fn token(&self, token_ref: &str) -> Result<Option<TokenRecord>> {
-        let crypto = self.crypto();
-        let txn = self.db.begin_read()?;
-        get(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA, token_ref.as_bytes())
-    }
-
-    /// Every payment token.
-    pub fn tokens(&self) -> Result<Vec<TokenRecord>> {
-        let crypto = self.crypto();
-        let txn = self.db.begin_read()?;
-        all(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)
-    }
-
-    /// Increments an active token's ATC durably and returns the new value; a value is
-    /// never handed out twice, even across crashes (the commit precedes the return).
-    pub fn next_atc(&self, token_ref: &str) -> Result<u32> {
-        self.write(|txn, crypto| {
-            let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
-            let mut tok = get::<TokenRecord>(&t, crypto, CURRENT_SCHEMA, token_ref.as_bytes())?
-                .ok_or_else(|| StoreError::NotFound("token".into()))?;
-            if tok.state != TokenState::Active {
-                return Err(StoreError::Invalid("token is not active".into()));
-            }
-            tok.atc = tok
-                .atc
-                .checked_add(1)
-                .filter(|v| *v <= u32::from(u16::MAX))
-                .ok_or_else(|| StoreError::Invalid("ATC exhausted".into()))?;
-            put(&mut t, crypto, CURRENT_SCHEMA, &tok)?;
-            Ok(tok.atc)
-        })
-    }
+    // ---- payment tokens: see crate::tokens ----------------------------------------------
 
     // ---- settings -----------------------------------------------------------------------
 
@@ -664,7 +617,12 @@ impl Store {
             CURRENT_SCHEMA,
         )?
         .len();
-        n += all::<TokenRecord>(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)?.len();
+        n += all::<crate::tokens::PaymentTokenRecord>(
+            &txn.open_table(PAYMENT_TOKENS_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         n += all::<SettingRecord>(&txn.open_table(SETTINGS_T)?, &crypto, CURRENT_SCHEMA)?.len();
         let events = txn.open_table(EVENTS_T)?;
         for entry in events.iter()? {

@@ -9,8 +9,7 @@ use hce_wallet_core::ports::{
 };
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::{
-    object_ref, EventRecord, ObjectState, RootKey, Store, StoreError, StoreOptions, TokenRecord,
-    TokenState,
+    object_ref, EventRecord, ObjectState, RootKey, Store, StoreError, StoreOptions,
 };
 
 const NOW: Timestamp = Timestamp(1_800_000_000_000);
@@ -240,34 +239,6 @@ fn event_log_is_capped_and_ordered() {
     store.emit(WalletEvent::NothingEligible { collector: CollectorId(9) });
     assert_eq!(store.flush_events().unwrap(), 1);
     assert_eq!(store.events(1).unwrap()[0].kind, "tap.nothing_eligible");
-}
-
-#[test]
-fn tokens_and_atc() {
-    let (_d, path) = tmp();
-    let store = Store::open(&path, &key(1)).unwrap();
-    let tok = |r: &str, d| TokenRecord {
-        token_ref: r.into(),
-        last4: "4242".into(),
-        expiry: "2912".into(),
-        state: TokenState::Active,
-        is_default: d,
-        atc: 0,
-    };
-    store.put_token(&tok("a", true)).unwrap();
-    store.put_token(&tok("b", true)).unwrap();
-    assert!(!store.token("a").unwrap().unwrap().is_default, "one default at a time");
-    assert_eq!(store.next_atc("a").unwrap(), 1);
-    assert_eq!(store.next_atc("a").unwrap(), 2);
-    drop(store);
-    let store = Store::open(&path, &key(1)).unwrap();
-    assert_eq!(store.next_atc("a").unwrap(), 3, "ATC survives reopen");
-    let mut s = tok("a", false);
-    s.state = TokenState::Suspended;
-    s.atc = 3;
-    store.put_token(&s).unwrap();
-    assert!(store.next_atc("a").is_err());
-    assert_eq!(store.tokens().unwrap().len(), 2);
 }
 
 #[test]

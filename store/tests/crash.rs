@@ -12,7 +12,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
-use std::ops::Bound;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,68 +20,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use hce_wallet_store::redb::backends::FileBackend;
-use hce_wallet_store::redb::{BackendError, StorageBackend};
 use hce_wallet_store::{RootKey, Store, StoreOptions};
-
-#[derive(Debug)]
-struct FaultyBackend {
-    inner: FileBackend,
-    points: Arc<AtomicU64>,
-    /// Fail the n-th write/flush/resize and everything after it (0: never).
-    fail_at: u64,
-}
-
-impl FaultyBackend {
-    fn point(&self) -> std::io::Result<()> {
-        let n = self.points.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.fail_at != 0 && n >= self.fail_at {
-            return Err(std::io::Error::other("injected failure"));
-        }
-        Ok(())
-    }
-}
-
-impl StorageBackend for FaultyBackend {
-    fn len(&self) -> std::io::Result<u64> {
-        self.inner.len()
-    }
-    fn read(&self, offset: u64, out: &mut [u8]) -> std::io::Result<()> {
-        self.inner.read(offset, out)
-    }
-    fn set_len(&self, len: u64) -> std::io::Result<()> {
-        self.point()?;
-        self.inner.set_len(len)
-    }
-    fn sync_data(&self) -> std::io::Result<()> {
-        self.point()?;
-        self.inner.sync_data()
-    }
-    fn write(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        self.point()?;
-        self.inner.write(offset, data)
-    }
-    fn close(&self) -> std::io::Result<()> {
-        self.inner.close()
-    }
-    fn try_lock_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.try_lock_range(s, e)
-    }
-    fn try_lock_shared_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.try_lock_shared_range(s, e)
-    }
-    fn lock_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_range(s, e)
-    }
-    fn lock_shared_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.lock_shared_range(s, e)
-    }
-    fn unlock_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<(), BackendError> {
-        self.inner.unlock_range(s, e)
-    }
-    fn query_lock_range(&self, s: Bound<u64>, e: Bound<u64>) -> Result<bool, BackendError> {
-        self.inner.query_lock_range(s, e)
-    }
-}
 
 /// What a reader must find: passes (object id → redemption value), settings, root key.
 #[derive(Clone, Debug, PartialEq)]

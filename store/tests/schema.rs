@@ -27,7 +27,7 @@ fn v1_fixture_opens_and_migrates() {
     assert_eq!(class.redemption_issuers, vec![ISSUER]);
     assert_eq!(store.setting("locale").unwrap().as_deref(), Some("en-GB"));
     assert_eq!(store.events(10).unwrap()[0].detail.as_deref(), Some("2 objects"));
-    assert!(store.tokens().unwrap().is_empty(), "table added by v2");
+    assert!(store.token_records().unwrap().is_empty(), "table added by v2, schema 3 records");
     // Only member-1 is active: it is sent to the demo collector.
     let r = SelectionRequest {
         collector: CollectorId(20180608),

@@ -1,0 +1,204 @@
+//! Payment tokens in the encrypted store (payment spec §12, §13, §17.2): the life cycle
+//! survives reopen through the core's `TokenBook`; the journal commits the ATC and the key
+//! use durably before the applet may answer; a fault injected at every write and flush
+//! point of a run of commits never loses an acknowledged ATC and never lets one repeat.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use common::*;
+use hce_wallet_core::events::PaymentEvent;
+use hce_wallet_core::payment::lifecycle::{DeviceEvent, Transition};
+use hce_wallet_core::payment::ports::{JournalError, PaymentJournal, TokenSource};
+use hce_wallet_core::payment::sample::{sample_keys, sample_token};
+use hce_wallet_core::payment::token::{
+    Atc, KeyBudget, Origin, ReasonCode, TokenState, TransactionLogEntry, KEY_INDEX_LEN,
+};
+use hce_wallet_core::time::Timestamp;
+use hce_wallet_store::redb::backends::FileBackend;
+use hce_wallet_store::{Store, StoreOptions};
+
+fn now() -> Timestamp {
+    Timestamp::from_secs(1_800_000_000)
+}
+
+fn entry(atc: u16, key_index: [u8; KEY_INDEX_LEN]) -> TransactionLogEntry {
+    TransactionLogEntry {
+        atc: Atc(atc),
+        key_index,
+        unpredictable_number: [0xDE, 0xAD, 0xBE, 0xEF],
+        amount: 1000,
+        currency: 0x0156,
+        date: [0x26, 0x12, 0x02],
+        transaction_type: 0,
+        cdcvm: true,
+        cryptogram: Some(([7; 8], 0x80)),
+        at: now(),
+    }
+}
+
+#[test]
+fn life_cycle_and_default_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.redb");
+    let (a, b) = (sample_token(0), sample_token(1));
+    {
+        let store = Store::open(&path, &key(1)).unwrap();
+        let ev = store.provision_token(&a, &sample_keys(0, 2, 5, now()), true, now()).unwrap();
+        assert!(ev.iter().any(|e| matches!(e, PaymentEvent::DefaultChanged { .. })));
+        store.provision_token(&b, &sample_keys(1, 2, 5, now()), true, now()).unwrap();
+        // One token per card: a second token for card-0 is refused and changes nothing.
+        let mut dup = sample_token(5);
+        dup.card = a.card.clone();
+        assert!(store.provision_token(&dup, &[], true, now()).is_err());
+        assert!(store.provision_token(&a, &[], true, now()).is_err(), "token reference reused");
+        let ev = store
+            .apply_token(&a.id, Transition::Suspend, Origin::User, Some(ReasonCode::Lost), now())
+            .unwrap();
+        assert!(ev.contains(&PaymentEvent::DefaultChanged {
+            from: Some(a.id.clone()),
+            to: Some(b.id.clone())
+        }));
+    }
+    let store = Store::open(&path, &key(1)).unwrap();
+    let book = store.token_book().unwrap();
+    book.check().unwrap();
+    assert_eq!(book.records().len(), 2);
+    assert_eq!(book.get(&a.id).unwrap().state, TokenState::Suspended);
+    assert_eq!(book.default_token(), Some(&b.id));
+    let offered: Vec<_> = store.offered(now()).into_iter().map(|t| t.token.id).collect();
+    assert_eq!(offered, vec![b.id.clone()], "a suspended token is never offered");
+    assert_eq!(book.get(&a.id).unwrap().history.last().unwrap().reason, Some(ReasonCode::Lost));
+    // Device wipe deletes everything and destroys the keys.
+    store.device_event(DeviceEvent::Wiped, now()).unwrap();
+    assert_eq!(store.current_key(&b.id, now()).budget, KeyBudget::NoKey);
+    assert!(store.token_records().unwrap().iter().all(|r| r.keys.is_empty()));
+    assert_eq!(store.token_book().unwrap().default_token(), None);
+}
+
+#[test]
+fn journal_commits_are_durable_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.redb");
+    let tok = sample_token(0);
+    {
+        let store = Store::open(&path, &key(1)).unwrap();
+        store.provision_token(&tok, &sample_keys(0, 1, 3, now()), true, now()).unwrap();
+        let k = store.current_key(&tok.id, now()).key.unwrap().key_index;
+        assert_eq!(
+            store.commit(&tok.id, &entry(2, k)),
+            Err(JournalError::AtcNotNext { offered: 2, last: 0 })
+        );
+        store.commit(&tok.id, &entry(1, k)).unwrap();
+        store.commit(&tok.id, &entry(2, k)).unwrap();
+    }
+    let store = Store::open(&path, &key(1)).unwrap();
+    assert_eq!(store.last_atc(&tok.id), Ok(Atc(2)), "the ATC survives reopen");
+    let k = store.current_key(&tok.id, now()).key.unwrap().key_index;
+    assert_eq!(
+        store.commit(&tok.id, &entry(2, k)),
+        Err(JournalError::AtcNotNext { offered: 2, last: 2 }),
+        "an ATC is never committed twice"
+    );
+    store.commit(&tok.id, &entry(3, k)).unwrap();
+    assert_eq!(store.current_key(&tok.id, now()).budget, KeyBudget::Exhausted);
+    assert_eq!(store.commit(&tok.id, &entry(4, k)), Err(JournalError::KeyUnusable));
+    assert_eq!(store.token_log(&tok.id).unwrap().len(), 3);
+    // Replenish, then the counter goes on.
+    let mut fresh = sample_keys(0, 1, 3, now());
+    fresh[0].key_index = [2, 2, 2, 2];
+    store.replenish_token(&tok.id, &fresh).unwrap();
+    store.commit(&tok.id, &entry(4, [2, 2, 2, 2])).unwrap();
+    store.apply_token(&tok.id, Transition::Suspend, Origin::IssuerOnToken, None, now()).unwrap();
+    assert_eq!(
+        store.commit(&tok.id, &entry(5, [2, 2, 2, 2])),
+        Err(JournalError::NotActive(TokenState::Suspended))
+    );
+}
+
+#[test]
+fn a_file_under_another_root_key_does_not_serve_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.redb");
+    let store = Store::open(&path, &key(1)).unwrap();
+    store.provision_token(&sample_token(0), &sample_keys(0, 1, 3, now()), true, now()).unwrap();
+    drop(store);
+    let copy = dir.path().join("copy.redb");
+    std::fs::copy(&path, &copy).unwrap();
+    assert!(Store::open(&copy, &key(2)).is_err(), "keys are bound to the device's root key");
+}
+
+/// Provisions one token, then commits ATC 1..=n; returns (I/O points, ATCs acknowledged).
+fn commit_run(path: &std::path::Path, n: u16, fail_at: u64) -> (u64, u16) {
+    let _ = std::fs::remove_file(path);
+    {
+        let store = Store::open(path, &key(1)).unwrap();
+        store
+            .provision_token(&sample_token(0), &sample_keys(0, 1, 100, now()), true, now())
+            .unwrap();
+    }
+    let points = Arc::new(AtomicU64::new(0));
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+    let backend =
+        FaultyBackend { inner: FileBackend::new(file).unwrap(), points: points.clone(), fail_at };
+    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
+        return (points.load(Ordering::SeqCst), 0);
+    };
+    let id = sample_token(0).id;
+    let mut acknowledged = 0;
+    for atc in 1..=n {
+        // The applet's contract: read the last ATC, commit last + 1, answer only on Ok.
+        let Ok(last) = store.last_atc(&id) else { break };
+        let Some(k) = store.current_key(&id, now()).key else { break };
+        let next = last.next().unwrap();
+        assert_eq!(next, Atc(atc));
+        if store.commit(&id, &entry(next.0, k.key_index)).is_err() {
+            break;
+        }
+        acknowledged = atc;
+    }
+    (points.load(Ordering::SeqCst), acknowledged)
+}
+
+#[test]
+fn atc_never_repeats_and_no_acknowledged_atc_is_lost_at_any_fault_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("atc.redb");
+    let n = 4;
+    let (total, acked) = commit_run(&path, n, 0);
+    assert_eq!(acked, n);
+    let (mut rolled_back, mut landed) = (0, 0);
+    for fail_at in 1..=total {
+        let (_, acked) = commit_run(&path, n, fail_at);
+        let store = Store::open(&path, &key(1))
+            .unwrap_or_else(|e| panic!("unreadable after a fault at point {fail_at}: {e}"));
+        store.verify_all().unwrap();
+        let id = sample_token(0).id;
+        let last = store.last_atc(&id).unwrap().0;
+        // What the terminal saw acknowledged is there; at most the interrupted commit landed.
+        assert!(
+            last >= acked,
+            "fault at {fail_at}: acknowledged ATC {acked} lost (store has {last})"
+        );
+        assert!(last <= acked + 1, "fault at {fail_at}: store {last} ahead of {acked} + 1");
+        if last == acked {
+            rolled_back += 1
+        } else {
+            landed += 1
+        }
+        // The next tap after the crash uses a fresh ATC.
+        let k = store.current_key(&id, now()).key.unwrap().key_index;
+        if acked > 0 {
+            assert_eq!(
+                store.commit(&id, &entry(acked, k)).err(),
+                Some(JournalError::AtcNotNext { offered: acked, last }),
+                "fault at {fail_at}: an answered ATC could be committed again"
+            );
+        }
+        store.commit(&id, &entry(last + 1, k)).unwrap();
+    }
+    println!("token journal: {total} fault points, {rolled_back} rolled back, {landed} landed");
+}
