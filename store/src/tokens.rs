@@ -349,7 +349,15 @@ type Records = Vec<PaymentTokenRecord>;
 
 fn load_all(txn: &WriteTransaction, crypto: &Crypto) -> Result<Records> {
     let t = txn.open_table(PAYMENT_TOKENS_T)?;
-    all(&t, crypto, CURRENT_SCHEMA)
+    Ok(in_load_order(all(&t, crypto, CURRENT_SCHEMA)?))
+}
+
+/// Records come out of the table in blinded-key order; the book (and its promotion rule,
+/// "earliest loaded") wants load order.
+fn in_load_order(mut records: Records) -> Records {
+    records
+        .sort_by(|a, b| a.loaded_at.cmp(&b.loaded_at).then_with(|| a.token_ref.cmp(&b.token_ref)));
+    records
 }
 
 fn book_of(records: &Records) -> Result<TokenBook> {
@@ -495,11 +503,11 @@ impl Store {
         book_of(&self.token_records()?)
     }
 
-    /// Every stored token record (Deleted ones included).
+    /// Every stored token record (Deleted ones included), in load order.
     pub fn token_records(&self) -> Result<Vec<PaymentTokenRecord>> {
         let crypto = self.crypto();
         let txn = self.db.begin_read()?;
-        all(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)
+        Ok(in_load_order(all(&txn.open_table(PAYMENT_TOKENS_T)?, &crypto, CURRENT_SCHEMA)?))
     }
 
     fn token_record(&self, id: &TokenId) -> Result<Option<PaymentTokenRecord>> {

@@ -26,6 +26,8 @@ enum Command {
     Tap(cli::tap::TapArgs),
     /// Manage the passes of an encrypted store file (import, list, show, remove, events)
     Wallet(cli::wallet::WalletArgs),
+    /// Payment tokens of an encrypted store file (provision, list, life cycle, keys, verify)
+    Pay(cli::pay::PayArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +48,10 @@ fn main() -> ExitCode {
         Command::Wallet(args) => {
             let mut stdout = std::io::stdout().lock();
             cli::wallet::run(args, &mut stdout).map(ExitCode::from)
+        }
+        Command::Pay(args) => {
+            let mut stdout = std::io::stdout().lock();
+            cli::pay::run(args, &mut stdout).map(ExitCode::from)
         }
         Command::Tap(args) => {
             let mut stdout = std::io::stdout().lock();

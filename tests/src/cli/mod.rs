@@ -9,6 +9,7 @@ use crate::loopback::Loopback;
 
 pub mod decode;
 pub mod keys;
+pub mod pay;
 pub mod run;
 pub mod tap;
 pub mod vpcd;
