@@ -233,9 +233,24 @@ pub struct UsageUpdate {
 /// Receives PUSH SMART TAP DATA. `collector` is the collector authenticated in this field
 /// session, if any; the listener applies an `ssr` only when that collector may redeem the
 /// pass it names (spec §6.6 handset rules), and returns how many updates it applied.
+///
+/// What the terminal sees acknowledged must survive the process: a listener that keeps
+/// pushes durably returns only once they are durable, and `Err` when they could not be
+/// made so — the applet then answers `9203` (transient: the terminal retries), never
+/// `9000` (spec §8).
 pub trait PushListener: Send + Sync {
-    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize;
+    fn on_push(
+        &self,
+        collector: Option<CollectorId>,
+        push: &PushData,
+        now: Timestamp,
+    ) -> Result<usize, PushError>;
 }
+
+/// A push that could not be made durable: nothing was acknowledged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("push not saved: {0}")]
+pub struct PushError(pub String);
 
 /// Receives [`WalletEvent`]s. Must not block: it runs on the APDU path.
 pub trait EventSink: Send + Sync {

@@ -67,7 +67,7 @@ fn the_engine_is_a_shareable_pass_source_and_push_listener() {
     let source: Arc<dyn PassSource> = engine.clone();
     let listener: Arc<dyn PushListener> = engine.clone();
     assert!(source.could_redeem(COFFEE_FOO, now()));
-    assert_eq!(listener.on_push(None, &PushData::default(), now()), 0);
+    assert_eq!(listener.on_push(None, &PushData::default(), now()), Ok(0));
 }
 
 #[test]
@@ -217,9 +217,9 @@ fn push_updates_apply_only_for_a_collector_that_redeems_the_pass() {
     let engine = coffee();
     // Mocha-R-Us may redeem R-Basic, not My Rewards.
     let push = push_for(MY_REWARDS, Some((0x03, vec![0x05])));
-    assert_eq!(engine.on_push(Some(MOCHA_R_US), &push, now()), 0);
+    assert_eq!(engine.on_push(Some(MOCHA_R_US), &push, now()), Ok(0));
     assert!(engine.object(MY_REWARDS).unwrap().last_terminal_update.is_none());
-    assert_eq!(engine.on_push(None, &push, now()), 0);
+    assert_eq!(engine.on_push(None, &push, now()), Ok(0));
     // Coffee-Foo may: the update is recorded raw; the balance (a text) is untouched.
     assert_eq!(engine.apply_push(COFFEE_FOO, &push, now()), [MY_REWARDS]);
     let u = engine.object(MY_REWARDS).unwrap().last_terminal_update.unwrap();
@@ -231,33 +231,33 @@ fn push_updates_apply_only_for_a_collector_that_redeems_the_pass() {
     assert_eq!(u.usage_title.as_deref(), Some("Redeemed"));
     // An unknown object ref changes nothing.
     let stranger = push_for("1.nobody", Some((0x02, vec![1])));
-    assert_eq!(engine.on_push(Some(COFFEE_FOO), &stranger, now()), 0);
+    assert_eq!(engine.on_push(Some(COFFEE_FOO), &stranger, now()), Ok(0));
     // A pass the user switched Smart Tap off for takes no updates.
     engine.set_user_smart_tap_disabled(R_BASIC, true).unwrap();
-    assert_eq!(engine.on_push(Some(COFFEE_FOO), &push_for(R_BASIC, None), now()), 0);
+    assert_eq!(engine.on_push(Some(COFFEE_FOO), &push_for(R_BASIC, None), now()), Ok(0));
 }
 
 #[test]
 fn push_balance_changes_need_a_configured_encoding() {
     let engine = coffee();
     let add_five = push_for(R_BASIC, Some((0x03, vec![0x00, 0x05])));
-    engine.on_push(Some(COFFEE_FOO), &add_five, now());
+    engine.on_push(Some(COFFEE_FOO), &add_five, now()).unwrap();
     let balance = |e: &SelectionEngine| e.object(R_BASIC).unwrap().balance.unwrap().value;
     assert_eq!(balance(&engine), BalanceValue::Int(12), "encoding unknown: raw only");
     engine.set_config(SelectionConfig {
         sup_value_encoding: SupValueEncoding::BigEndianSigned,
         ..SelectionConfig::default()
     });
-    assert_eq!(engine.on_push(Some(COFFEE_FOO), &add_five, now()), 1);
+    assert_eq!(engine.on_push(Some(COFFEE_FOO), &add_five, now()), Ok(1));
     assert_eq!(balance(&engine), BalanceValue::Int(17));
     let subtract = push_for(R_BASIC, Some((0x04, vec![0x03])));
-    engine.on_push(Some(COFFEE_FOO), &subtract, now());
+    engine.on_push(Some(COFFEE_FOO), &subtract, now()).unwrap();
     assert_eq!(balance(&engine), BalanceValue::Int(14));
     let set = push_for(R_BASIC, Some((0x02, vec![0x64])));
-    engine.on_push(Some(COFFEE_FOO), &set, now());
+    engine.on_push(Some(COFFEE_FOO), &set, now()).unwrap();
     assert_eq!(balance(&engine), BalanceValue::Int(100));
     // `remove` is recorded, never executed.
-    engine.on_push(Some(COFFEE_FOO), &push_for(R_BASIC, Some((0x01, vec![]))), now());
+    engine.on_push(Some(COFFEE_FOO), &push_for(R_BASIC, Some((0x01, vec![]))), now()).unwrap();
     assert!(engine.object(R_BASIC).is_some());
     assert_eq!(balance(&engine), BalanceValue::Int(100));
 }

@@ -162,7 +162,7 @@ impl Store {
     /// transaction: classes with their objects; objects whose class is not in the batch
     /// join the stored class. Returns the number of objects written.
     pub fn import_batch(&self, batch: &ImportBatch) -> Result<usize> {
-        self.write_models(&batch.classes, &batch.objects, "import")
+        self.write_models(&batch.classes, &batch.objects, "import", false)
     }
 
     /// Writes core classes and objects in one transaction (objects without their class
@@ -172,6 +172,7 @@ impl Store {
         classes: &[PassClass],
         objects: &[PassObject],
         kind: &str,
+        on_tap: bool,
     ) -> Result<usize> {
         let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
         for o in objects {
@@ -179,7 +180,7 @@ impl Store {
         }
         let classes: BTreeMap<&str, PassClassRecord> =
             classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
-        self.write(|txn, crypto| {
+        let body = |txn: &redb::WriteTransaction, crypto: &crate::codec::Crypto| {
             for (id, class) in &classes {
                 let objects = by_class.remove(id).unwrap_or_default();
                 validate_import(class, &objects)?;
@@ -200,7 +201,12 @@ impl Store {
             let e = event(kind, None, None, format!("{n} objects"));
             append_event(txn, crypto, self.options.event_cap, e)?;
             Ok(n)
-        })
+        };
+        if on_tap {
+            self.journal(true, body)
+        } else {
+            self.write(body)
+        }
     }
 
     /// Applies a signature-checked key bundle with the core's rules (`KeyRing::apply`): it

@@ -1,12 +1,14 @@
 //! The core's ports implemented by the store for the APDU path (spec §6.3 step 4, §6.6,
 //! §12). Every call reads the current [`TapSnapshot`]; nothing here waits for a writer or
-//! touches the file. Pushes and events are queued in memory and written later by
-//! [`Store::apply_pending_pushes`] and [`Store::flush_events`] off the NFC thread.
+//! touches the file — except PUSH DATA, which is acknowledged to the terminal, so it is
+//! made durable before the answer ([`Store::journal`], the mechanism the payment journal
+//! uses too). Events are queued in memory and written by [`Store::flush_events`] off the
+//! NFC thread.
 
 use hce_wallet_core::events::WalletEvent;
 use hce_wallet_core::ports::{
-    CollectorId, EventSink, IssuerKeyRing, PassSource, PushData, PushListener, Selection,
-    SelectionRequest,
+    CollectorId, EventSink, IssuerKeyRing, PassSource, PushData, PushError, PushListener,
+    Selection, SelectionRequest,
 };
 use hce_wallet_core::time::Timestamp;
 
@@ -14,8 +16,6 @@ use crate::records::EventRecord;
 use crate::snapshot::TapSnapshot;
 use crate::store::{event, Store};
 
-/// Bound on queued pushes: a terminal flooding PUSH DATA cannot grow memory.
-const MAX_PENDING_PUSHES: usize = 64;
 /// Bound on queued events between flushes.
 const MAX_PENDING_EVENTS: usize = 1024;
 
@@ -60,20 +60,18 @@ impl PassSource for Store {
 }
 
 impl PushListener for Store {
-    /// Counts the updates this collector may apply and queues the push for
-    /// [`Store::apply_pending_pushes`] (which re-checks them inside its transaction).
-    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize {
-        let n = self.prepare_tap().applicable_updates(collector, push);
-        if n > 0 {
-            let mut q = self.pending_pushes.lock().unwrap_or_else(|p| p.into_inner());
-            if q.len() < MAX_PENDING_PUSHES {
-                q.push((collector, push.clone(), now));
-            } else {
-                log::warn!("push queue full; push dropped");
-                return 0;
-            }
+    /// Applies the push durably ([`Store::apply_push`]: one journal write) before the
+    /// applet acknowledges it; a failed write is an error, so nothing is acknowledged.
+    fn on_push(
+        &self,
+        collector: Option<CollectorId>,
+        push: &PushData,
+        now: Timestamp,
+    ) -> std::result::Result<usize, PushError> {
+        if self.prepare_tap().applicable_updates(collector, push) == 0 {
+            return Ok(0);
         }
-        n
+        self.apply_push(collector, push, now).map_err(|e| PushError(e.to_string()))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use hce_wallet_core::ports::{CollectorId, IssuerId, PushData};
@@ -68,7 +69,8 @@ pub struct Store {
     snapshot: RwLock<Arc<TapSnapshot>>,
     /// Serializes writers so that snapshots are swapped in commit order.
     pub(crate) writer: Mutex<()>,
-    pub(crate) pending_pushes: Mutex<Vec<(Option<CollectorId>, PushData, Timestamp)>>,
+    /// A journal write changed passes: rebuild the snapshot at the next [`Store::prepare_tap`].
+    snapshot_stale: AtomicBool,
     pub(crate) pending_events: Mutex<Vec<EventRecord>>,
     /// Volatile payment state (CDCVM window, per-tap pick): never written.
     pub(crate) payment: Mutex<crate::tokens::PaymentSession>,
@@ -132,7 +134,7 @@ impl Store {
             crypto: RwLock::new(crypto),
             snapshot: RwLock::new(snapshot),
             writer: Mutex::new(()),
-            pending_pushes: Mutex::new(Vec::new()),
+            snapshot_stale: AtomicBool::new(false),
             pending_events: Mutex::new(Vec::new()),
             payment: Mutex::new(Default::default()),
             options,
@@ -209,6 +211,10 @@ impl Store {
     /// A snapshot holds a redb read transaction: drop it after the tap (a snapshot kept
     /// past the store's drop keeps the file open, and a reopen then reports `Locked`).
     pub fn prepare_tap(&self) -> Arc<TapSnapshot> {
+        if self.snapshot_stale.swap(false, Ordering::AcqRel) {
+            let _w = lock(&self.writer);
+            self.refresh(self.crypto());
+        }
         match self.snapshot.read() {
             Ok(s) => s.clone(),
             Err(p) => p.into_inner().clone(),
@@ -247,6 +253,27 @@ impl Store {
         let out = f(&txn, &crypto)?;
         txn.commit()?;
         self.refresh(crypto);
+        Ok(out)
+    }
+
+    /// The durable journal write of the tap path (PUSH DATA acknowledgements, payment ATCs
+    /// and key uses): one write transaction, committed with redb's default durability
+    /// (`fsync` before `commit` returns), without the snapshot rebuild of [`Store::write`]
+    /// — `affects_passes` only marks the snapshot stale for the next [`Store::prepare_tap`].
+    /// When it returns `Ok`, what it wrote survives a crash; an `Err` wrote nothing.
+    pub(crate) fn journal<T>(
+        &self,
+        affects_passes: bool,
+        f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>,
+    ) -> Result<T> {
+        let _w = lock(&self.writer);
+        let crypto = self.crypto();
+        let txn = self.db.begin_write()?;
+        let out = f(&txn, &crypto)?;
+        txn.commit()?;
+        if affects_passes {
+            self.snapshot_stale.store(true, Ordering::Release);
+        }
         Ok(out)
     }
 
@@ -440,7 +467,7 @@ impl Store {
         if push.services.is_empty() {
             return Ok(0);
         }
-        self.write(|txn, crypto| {
+        self.journal(true, |txn, crypto| {
             let issuers: Vec<IssuerRecord> =
                 all(&txn.open_table(ISSUERS_T)?, crypto, CURRENT_SCHEMA)?;
             let Some(issuer) = issuers.iter().find(|i| i.collectors.contains(&collector.0)) else {
@@ -487,27 +514,6 @@ impl Store {
             append_event(txn, crypto, self.options.event_cap, e)?;
             Ok(applied)
         })
-    }
-
-    /// Applies the pushes queued by the APDU path ([`hce_wallet_core::ports::PushListener`]),
-    /// each in its own transaction; returns the number of updates applied.
-    pub fn apply_pending_pushes(&self) -> Result<usize> {
-        let queued = std::mem::take(&mut *lock(&self.pending_pushes));
-        let mut n = 0;
-        let mut rest = queued.into_iter();
-        while let Some((c, p, t)) = rest.next() {
-            match self.apply_push(c, &p, t) {
-                Ok(k) => n += k,
-                Err(e) => {
-                    // Keep what was not applied for the next call.
-                    let mut q = lock(&self.pending_pushes);
-                    q.insert(0, (c, p, t));
-                    q.splice(1..1, rest);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(n)
     }
 
     // ---- payment tokens: see crate::tokens ----------------------------------------------

@@ -380,7 +380,7 @@ impl Store {
         new_keys: &[LimitedUseKey],
         f: impl FnOnce(&mut TokenBook) -> std::result::Result<Vec<PaymentEvent>, LifecycleError>,
     ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
-        let outcome = self.write_tokens(|txn, crypto| {
+        let outcome = self.journal(false, |txn, crypto| {
             let mut records = load_all(txn, crypto)?;
             let mut book = book_of(&records)?;
             let events = match f(&mut book) {
@@ -413,19 +413,6 @@ impl Store {
             Ok(Ok(events))
         })?;
         Ok(outcome?)
-    }
-
-    /// One write transaction for token records only (commits durably; no snapshot swap).
-    pub(crate) fn write_tokens<T>(
-        &self,
-        f: impl FnOnce(&WriteTransaction, &Crypto) -> Result<T>,
-    ) -> Result<T> {
-        let _w = lock(&self.writer);
-        let crypto = self.crypto();
-        let txn = self.db.begin_write()?;
-        let out = f(&txn, &crypto)?;
-        txn.commit()?;
-        Ok(out)
     }
 
     /// Provisions a token with its key batch: Pending, or Active at once when `active`
@@ -483,7 +470,7 @@ impl Store {
 
     /// Adds a replenished key batch to a live token.
     pub fn replenish_token(&self, id: &TokenId, keys: &[LimitedUseKey]) -> Result<()> {
-        self.write_tokens(|txn, crypto| {
+        self.journal(false, |txn, crypto| {
             let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
             let mut rec =
                 get::<PaymentTokenRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?
@@ -595,7 +582,7 @@ impl PaymentJournal for Store {
         id: &TokenId,
         entry: &TransactionLogEntry,
     ) -> std::result::Result<(), JournalError> {
-        let outcome = self.write_tokens(|txn, crypto| {
+        let outcome = self.journal(false, |txn, crypto| {
             let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
             let Some(mut rec) =
                 get::<PaymentTokenRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?
@@ -643,7 +630,7 @@ impl PaymentJournal for Store {
         cryptogram: [u8; 8],
         cid: u8,
     ) -> std::result::Result<(), JournalError> {
-        let outcome = self.write_tokens(|txn, crypto| {
+        let outcome = self.journal(false, |txn, crypto| {
             let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
             let Some(mut rec) =
                 get::<PaymentTokenRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?

@@ -157,6 +157,12 @@ impl Store {
     /// Writes pass objects changed in memory (e.g. by PUSH DATA) back, in one transaction.
     /// Each must belong to a stored class; `kind` names the change in the event log.
     pub fn save_objects(&self, objects: &[PassObject], kind: &str) -> Result<usize> {
-        self.write_models(&[], objects, kind)
+        self.write_models(&[], objects, kind, false)
+    }
+
+    /// Writes pass objects a terminal changed during a tap (PUSH DATA), durably, before
+    /// the applet acknowledges the push ([`Store::journal`]).
+    pub fn save_objects_on_tap(&self, objects: &[PassObject]) -> Result<usize> {
+        self.write_models(&[], objects, "push", true)
     }
 }

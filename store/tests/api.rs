@@ -201,11 +201,11 @@ fn push_is_applied_only_for_redeemable_passes() {
         ..Default::default()
     };
     // Unauthenticated or foreign collector: discarded.
-    assert_eq!(store.on_push(None, &push, NOW), 0);
-    assert_eq!(store.on_push(Some(CollectorId(4242)), &push, NOW), 0);
-    assert_eq!(store.on_push(Some(CollectorId(COLLECTOR)), &push, NOW), 1);
-    assert!(store.pass(&o[0].object_id).unwrap().unwrap().1.last_push.is_none(), "queued only");
-    assert_eq!(store.apply_pending_pushes().unwrap(), 1);
+    assert_eq!(store.on_push(None, &push, NOW), Ok(0));
+    assert_eq!(store.on_push(Some(CollectorId(4242)), &push, NOW), Ok(0));
+    assert_eq!(store.on_push(Some(CollectorId(COLLECTOR)), &push, NOW), Ok(1));
+    // Durable before the acknowledgement: on file at once, and the next tap sees it.
+    assert!(store.prepare_tap().applicable_updates(Some(CollectorId(COLLECTOR)), &push) == 1);
     let lp = store.pass(&o[0].object_id).unwrap().unwrap().1.last_push.unwrap();
     assert_eq!(
         (lp.collector, lp.usage_status, lp.operation),

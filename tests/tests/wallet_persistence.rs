@@ -297,3 +297,58 @@ fn taps_on_the_binder_thread_while_the_ui_thread_writes() {
     let sent = w.activity(10_000).unwrap().iter().filter(|a| a.kind == "tap.sent").count();
     assert_eq!(sent, taps, "every tap is in the activity log");
 }
+
+/// The process that taps and pushes: prints `PUSH-ACKNOWLEDGED` as soon as the terminal has seen the push
+/// acknowledged (`9000`), then waits to be killed — it never reaches `on_deactivated`.
+#[test]
+#[ignore = "child process of an_acknowledged_push_survives_the_process_being_killed"]
+fn push_child() {
+    let Some(path) = std::env::var_os("HCE_PUSH_CHILD") else { return };
+    let w = ready(std::path::Path::new(&path));
+    let t = terminal(GOOGLE_TEST_COLLECTOR.0);
+    let mut phone = Phone(&w);
+    let mut outcome = t.tap(&mut phone);
+    let Ok(TapResult::Read { objects, .. }) = &outcome.result else {
+        panic!("{}", outcome.transcript)
+    };
+    let push = PushData {
+        services: vec![ServiceStatusUpdate {
+            object_ref: objects[0].object_ref.unwrap(),
+            usage: Some(UsageUpdate { status: 1, title: Some("Killed".into()), description: None }),
+            operation: None,
+        }],
+        ..PushData::default()
+    };
+    let sw = t.push(&mut phone, &mut outcome, &push).unwrap();
+    assert_eq!(sw.0, 0x9000, "{}", outcome.transcript);
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "PUSH-ACKNOWLEDGED").unwrap();
+    out.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(60));
+}
+
+/// Android kills HCE apps freely: a push the terminal saw acknowledged must be on file
+/// before the acknowledgement leaves (issue: hardening, "nothing acknowledged is lost").
+#[test]
+fn an_acknowledged_push_survives_the_process_being_killed() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wallet.redb");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "push_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("HCE_PUSH_CHILD", &path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let acked = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains("PUSH-ACKNOWLEDGED"));
+    // SIGKILL at once: no destructor, no on_deactivated, no flush.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(acked, "the child never saw the push acknowledged");
+    let w = open_with(&path, &KEY, None).unwrap();
+    let update = w.get_pass(PASS).unwrap().last_terminal_update.expect("acknowledged push lost");
+    assert_eq!(update.usage_title.as_deref(), Some("Killed"));
+}

@@ -3,8 +3,10 @@
 //!
 //! The wallet works on in-memory copies (the selection engine, the key ring) so the APDU
 //! path never touches the file; every management change is written here first-or-undone
-//! (the caller rolls memory back when a write fails), PUSH DATA updates and the tap
-//! event log are written when the field session ends (off the APDU's critical path).
+//! (the caller rolls memory back when a write fails). PUSH DATA updates are written
+//! during the tap, before the terminal sees them acknowledged (the store's durable journal
+//! write, the one the payment ATC journal uses); the tap event log is written when the
+//! field session ends (off the APDU's critical path).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +28,7 @@ pub(crate) struct Saved {
 }
 
 /// The store, with the wallet's error mapping.
+#[derive(Clone)]
 pub(crate) struct Persist {
     store: Arc<Store>,
 }
@@ -80,9 +83,9 @@ impl Persist {
         self.store.set_smart_tap_disabled(id, off).map_err(WalletError::from)
     }
 
-    /// Writes objects PUSH DATA changed in memory.
+    /// Writes objects PUSH DATA changed, durably, before the push is acknowledged.
     pub(crate) fn save_pushed(&self, objects: &[PassObject]) -> Result<(), WalletError> {
-        self.store.save_objects(objects, "push").map(drop).map_err(WalletError::from)
+        self.store.save_objects_on_tap(objects).map(drop).map_err(WalletError::from)
     }
 
     pub(crate) fn save_keys(

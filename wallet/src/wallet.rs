@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
 use hce_wallet_core::pass::{import_json, ImportBatch, PassClass, PassObject};
 use hce_wallet_core::ports::{
-    Clock, CollectorId, IssuerId, OsRandom, PushData, PushListener, UiContext,
+    Clock, CollectorId, IssuerId, OsRandom, PushData, PushError, PushListener, UiContext,
 };
 use hce_wallet_core::router::{Deactivation, Router};
 use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
@@ -55,25 +55,47 @@ impl Default for Host {
     }
 }
 
-/// Applies PUSH DATA to the engine at once (the next tap sees it) and remembers which
-/// passes changed, so [`Wallet::on_deactivated`] writes exactly those to the store.
+/// Applies PUSH DATA to the engine (the next tap sees it) and writes the passes it changed
+/// to the store **before** the applet acknowledges the push (one durable journal write,
+/// `Store::save_objects_on_tap`): what the terminal saw acknowledged survives the process
+/// being killed right after. If the write fails, memory is rolled back and the push is
+/// refused (`9203`, the terminal retries), so a retried "add 5 points" is not applied twice.
 struct PushRecorder {
     engine: Arc<SelectionEngine>,
-    dirty: Mutex<Vec<String>>,
+    persist: Persist,
 }
 
 impl PushListener for PushRecorder {
-    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize {
-        let Some(collector) = collector else { return 0 };
+    fn on_push(
+        &self,
+        collector: Option<CollectorId>,
+        push: &PushData,
+        now: Timestamp,
+    ) -> Result<usize, PushError> {
+        let Some(collector) = collector else { return Ok(0) };
+        let before: Vec<PassObject> = self
+            .engine
+            .candidates(collector)
+            .iter()
+            .filter_map(|id| self.engine.object(id))
+            .collect();
         let updated = self.engine.apply_push(collector, push, now);
-        let n = updated.len();
-        let mut dirty = self.dirty.lock().unwrap_or_else(PoisonError::into_inner);
-        for id in updated {
-            if !dirty.contains(&id) {
-                dirty.push(id);
+        if updated.is_empty() {
+            return Ok(0);
+        }
+        let objects: Vec<PassObject> =
+            updated.iter().filter_map(|id| self.engine.object(id)).collect();
+        match self.persist.save_pushed(&objects) {
+            Ok(()) => Ok(updated.len()),
+            Err(e) => {
+                for o in before.into_iter().filter(|o| updated.contains(&o.id)) {
+                    if let Err(err) = self.engine.upsert_object(o) {
+                        log::error!("rolling back a refused push failed: {err}");
+                    }
+                }
+                Err(PushError(e.to_string()))
             }
         }
-        n
     }
 }
 
@@ -81,7 +103,6 @@ impl PushListener for PushRecorder {
 pub struct Wallet {
     router: Mutex<Router>,
     engine: Arc<SelectionEngine>,
-    pushed: Arc<PushRecorder>,
     keys: Arc<SharedKeyRing>,
     sync: Option<Mutex<SyncEngine>>,
     transport: Option<Arc<dyn HttpTransport>>,
@@ -144,8 +165,7 @@ impl Wallet {
             None => None,
         };
         let notifier = Arc::new(Notifier::new(host.listener, Some(persist.event_log())));
-        let pushed =
-            Arc::new(PushRecorder { engine: engine.clone(), dirty: Mutex::new(Vec::new()) });
+        let pushed = Arc::new(PushRecorder { engine: engine.clone(), persist: persist.clone() });
         let applet = SmartTapApplet::new(
             SmartTapPorts {
                 key_ring: keys.clone(),
@@ -165,7 +185,6 @@ impl Wallet {
         let wallet = Wallet {
             router: Mutex::new(router),
             engine,
-            pushed,
             keys,
             sync,
             transport: host.transport,
@@ -202,23 +221,9 @@ impl Wallet {
         }
     }
 
-    /// Writes passes changed by PUSH DATA and the queued event log. What fails stays queued.
+    /// Writes the queued event log (PUSH DATA is already on file: see [`PushRecorder`]).
+    /// What fails stays queued.
     fn persist_tap(&self) -> Result<(), WalletError> {
-        let dirty =
-            std::mem::take(&mut *self.pushed.dirty.lock().unwrap_or_else(PoisonError::into_inner));
-        if !dirty.is_empty() {
-            let objects: Vec<PassObject> =
-                dirty.iter().filter_map(|id| self.engine.object(id)).collect();
-            if let Err(e) = self.persist.save_pushed(&objects) {
-                let mut d = self.pushed.dirty.lock().unwrap_or_else(PoisonError::into_inner);
-                for id in dirty {
-                    if !d.contains(&id) {
-                        d.push(id);
-                    }
-                }
-                return Err(e);
-            }
-        }
         self.persist.flush_events()
     }
 

@@ -547,10 +547,15 @@ impl PassSource for SelectionEngine {
 }
 
 impl PushListener for SelectionEngine {
-    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, now: Timestamp) -> usize {
-        match collector {
+    fn on_push(
+        &self,
+        collector: Option<CollectorId>,
+        push: &PushData,
+        now: Timestamp,
+    ) -> Result<usize, crate::ports::PushError> {
+        Ok(match collector {
             Some(c) => self.apply_push(c, push, now).len(),
             None => 0,
-        }
+        })
     }
 }

@@ -393,10 +393,20 @@ impl SmartTapApplet {
         let now = self.ports.clock.now();
         let updates = match self.ports.push.as_ref() {
             Some(listener) => listener.on_push(collector, &request.data, now),
-            None => 0,
+            None => Ok(0),
         };
-        self.emit(WalletEvent::PushReceived { collector, updates });
-        Response::new(push::answer(&request.session), status::OK)
+        match updates {
+            Ok(updates) => {
+                self.emit(WalletEvent::PushReceived { collector, updates });
+                Response::new(push::answer(&request.session), status::OK)
+            }
+            Err(e) => {
+                // Not durable, so not acknowledged: the terminal retries (spec §8 `92xx`).
+                log::warn!("PUSH DATA refused: {e}");
+                self.emit(WalletEvent::PushReceived { collector, updates: 0 });
+                Response::status(status::EXECUTION_FAILURE)
+            }
+        }
     }
 }
 

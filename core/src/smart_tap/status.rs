@@ -15,6 +15,9 @@ pub const NO_PASSES: StatusWord = StatusWord(0x9001);
 pub const PRE_SIGNED: StatusWord = StatusWord(0x9002);
 /// More data available: send GET MORE SMART TAP DATA (spec §6.5; not `9091`, §14).
 pub const MORE_DATA: StatusWord = StatusWord(0x9100);
+/// Transient execution failure (e.g. a PUSH DATA that could not be saved): the terminal
+/// retries (spec §8, `92xx`).
+pub const EXECUTION_FAILURE: StatusWord = StatusWord(0x9203);
 /// User action needed: unlock the device.
 pub const DEVICE_LOCKED: StatusWord = StatusWord(0x9300);
 /// User action needed: choose a pass in the chooser and tap again.

@@ -161,9 +161,14 @@ impl PassSource for TestPasses {
 pub struct RecordingPush(pub Mutex<Vec<(Option<CollectorId>, PushData)>>);
 
 impl PushListener for RecordingPush {
-    fn on_push(&self, collector: Option<CollectorId>, push: &PushData, _now: Timestamp) -> usize {
+    fn on_push(
+        &self,
+        collector: Option<CollectorId>,
+        push: &PushData,
+        _now: Timestamp,
+    ) -> Result<usize, hce_wallet_core::ports::PushError> {
         self.0.lock().unwrap().push((collector, push.clone()));
-        push.services.len()
+        Ok(push.services.len())
     }
 }
 
