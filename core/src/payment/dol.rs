@@ -83,6 +83,11 @@ impl Dol {
         Ok(Dol { entries, total })
     }
 
+    /// The empty DOL (a card that asks for nothing: the terminal sends `83 00`).
+    pub fn empty() -> Dol {
+        Dol { entries: Vec::new(), total: 0 }
+    }
+
     /// Decodes and validates the value of a `9F38` / `8C` / `8D` object.
     pub fn parse(bytes: &[u8]) -> Result<Dol, DolError> {
         Dol::new(ber_tlv::parse_dol(bytes)?)
