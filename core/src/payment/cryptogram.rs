@@ -250,7 +250,7 @@ pub fn retail_mac(key: &[u8; 16], data: &[u8]) -> [u8; AC_LEN] {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
     use hex_literal::hex;

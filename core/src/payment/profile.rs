@@ -177,7 +177,7 @@ pub(crate) fn put(out: &mut Vec<u8>, tag: Tag, value: &[u8]) {
 }
 
 fn bcd2(v: u8) -> Option<u8> {
-    (v < 100).then(|| ((v / 10) << 4) | (v % 10))
+    (v < 100).then_some(((v / 10) << 4) | (v % 10))
 }
 
 fn digits(s: &str) -> Option<Vec<u8>> {

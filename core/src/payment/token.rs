@@ -161,7 +161,7 @@ pub fn luhn_valid(digits: &str) -> bool {
     for (i, b) in digits.bytes().rev().enumerate() {
         let d = u32::from(b.wrapping_sub(b'0'));
         let d = if i % 2 == 1 { d * 2 } else { d };
-        sum = sum.wrapping_add(if d > 9 { d - 9 } else { d });
+        sum = sum.wrapping_add(if d > 9 { d.wrapping_sub(9) } else { d });
     }
     sum % 10 == 0
 }
@@ -209,9 +209,9 @@ impl Expiry {
     /// Whether the token has expired at `now` (after the last second of its month, UTC).
     pub fn has_passed(self, now: Timestamp) -> bool {
         let (y, m) = if self.month == 12 {
-            (i64::from(self.year) + 1, 1)
+            (i64::from(self.year).saturating_add(1), 1)
         } else {
-            (i64::from(self.year), i64::from(self.month) + 1)
+            (i64::from(self.year), i64::from(self.month).saturating_add(1))
         };
         let first_of_next = crate::time::days_from_civil(y, m, 1).saturating_mul(86_400);
         now.secs() >= first_of_next
