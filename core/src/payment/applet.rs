@@ -527,7 +527,6 @@ impl PaymentApplet {
         let needs_verification = match token.profile.cvm_policy {
             CvmPolicy::EveryTransaction => !verified,
             CvmPolicy::WhenReaderRequires => ttq2 & TTQ_CVM_REQUIRED != 0 && !verified,
-            CvmPolicy::TerminalDecides => false,
         };
         if needs_verification {
             log::info!("payment: token {id}: user verification needed (see phone)");

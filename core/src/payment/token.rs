@@ -254,10 +254,6 @@ pub enum CvmPolicy {
     /// Only when the reader asks for a CVM (TTQ byte 2 bit 7, e.g. above its no-CVM
     /// limit); the amount decision stays with the terminal and the issuer (§10 [Seed-UP]).
     WhenReaderRequires,
-    /// The phone never insists: it reports CDCVM when the host's verification window is
-    /// open, and otherwise leaves the CVM to the terminal (online PIN, signature) and its
-    /// no-CVM limit (§10 option (b)). The cryptogram still binds what happened (§9.4 CVR).
-    TerminalDecides,
 }
 
 /// One device token: the card data a terminal sees and how it is offered (§12.1). Its

@@ -167,6 +167,8 @@ pub struct TestJournal {
     pub state: Mutex<HashMap<TokenId, (Atc, Vec<TransactionLogEntry>)>>,
     pub fail_commit: AtomicBool,
     pub fail_record: AtomicBool,
+    /// Simulates a crash right after a durable commit, before the answer leaves.
+    pub crash_after_commit: AtomicBool,
     /// Every committed (token, ATC), in order.
     pub commits: Mutex<Vec<(TokenId, u16)>>,
     pub cryptograms: Mutex<Vec<Recorded>>,
@@ -205,6 +207,10 @@ impl PaymentJournal for TestJournal {
         slot.0 = entry.atc;
         slot.1.push(entry.clone());
         self.commits.lock().unwrap().push((id.clone(), entry.atc.0));
+        drop(state);
+        if self.crash_after_commit.swap(false, Ordering::SeqCst) {
+            panic!("simulated crash between journal commit and answer");
+        }
         Ok(())
     }
     fn record_cryptogram(

@@ -203,6 +203,7 @@ impl Rig {
             events: events.clone(),
             random: Box::new(random.clone()),
             clock: Arc::new(FixedClock(NOW)),
+            payment: None,
         };
         let applet = SmartTapApplet::new(ports, config).unwrap();
         let mut router = Router::new();
