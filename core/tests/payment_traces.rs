@@ -132,9 +132,9 @@ fn expected(apdu: &[u8], sel: Sel, aid: &[u8], config: &PaymentConfig) -> (u16, 
         (0x80, 0xA8) => match sel {
             Sel::Adf { gpo: false } => {
                 let total = config.profile.pdol.total_len();
-                let sw = if c.data.len() == 2 + total && c.data[0] == 0x83 {
-                    0x9000
-                } else if c.data == [0x83, 0x00] && config.lenient_empty_pdol {
+                let exact = c.data.len() == 2 + total && c.data[0] == 0x83;
+                let lenient = c.data == [0x83, 0x00] && config.lenient_empty_pdol;
+                let sw = if exact || lenient {
                     0x9000
                 } else if c.data.first() == Some(&0x83) {
                     0x6700
