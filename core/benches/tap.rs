@@ -185,6 +185,7 @@ fn armed_router(f: &Fixture, passes: &Arc<Indexed>) -> Router {
         events: Arc::new(NoEvents),
         random: Box::new(Deterministic(false)),
         clock: Arc::new(FixedClock(NOW)),
+        payment: None,
     };
     let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap();
     assert!(applet.arm());

@@ -67,6 +67,7 @@ impl Wallet {
             events: events.clone(),
             random: Box::new(random.clone()),
             clock: Arc::new(FixedClock(NOW)),
+            payment: None,
         };
         let mut router = Router::new();
         router.register(Box::new(SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap()));

@@ -157,6 +157,7 @@ fn bare_applet(random: ScriptedRandom, events: Arc<EventLog>) -> SmartTapApplet 
         events,
         random: Box::new(random),
         clock: Arc::new(FixedClock(NOW)),
+        payment: None,
     };
     SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap()
 }

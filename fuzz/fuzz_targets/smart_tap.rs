@@ -112,6 +112,7 @@ fn router() -> Router {
         events: Arc::new(NoEvents),
         random: Box::new(VectorRandom { next_is_scalar: false }),
         clock: Arc::new(FixedClock(Timestamp(0))),
+        payment: None,
     };
     let mut router = Router::new();
     router.register(Box::new(SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap()));

@@ -104,6 +104,7 @@ fn router_with_keys(
         events,
         random: Box::new(OsRandom),
         clock: Arc::new(SystemClock),
+        payment: None,
     };
     let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
         .map_err(|e| DemoWalletError::Applet(e.to_string()))?;

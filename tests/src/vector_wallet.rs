@@ -144,6 +144,7 @@ pub fn router(shared: &Path) -> Result<Router, VectorError> {
         events: Arc::new(NoEvents),
         random: Box::new(random),
         clock: Arc::new(FixedClock(Timestamp(0))),
+        payment: None,
     };
     let applet = SmartTapApplet::new(ports, SmartTapConfig::default())
         .map_err(|_| VectorError::Field("(applet configuration)"))?;

@@ -133,6 +133,7 @@ fn tap<R: IssuerKeyRing + 'static>(
         events: events.clone(),
         random: Box::new(OsRandom),
         clock: Arc::new(FixedClock(now)),
+        payment: None,
     };
     let mut router = Router::new();
     router.register(Box::new(SmartTapApplet::new(ports, SmartTapConfig::default()).unwrap()));

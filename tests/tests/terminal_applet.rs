@@ -70,6 +70,7 @@ fn wallet(source: Fixed, config: SmartTapConfig, pushes: Arc<Pushes>) -> RouterC
         events: Arc::new(EventLog::default()),
         random: Box::new(OsRandom),
         clock: Arc::new(FixedClock(NOW)),
+        payment: None,
     };
     let applet = SmartTapApplet::new(ports, config).unwrap();
     let mut router = Router::new();

@@ -174,6 +174,7 @@ impl Wallet {
                 events: notifier.clone(),
                 random: Box::new(OsRandom),
                 clock: host.clock.clone(),
+                payment: None,
             },
             SmartTapConfig::default(),
         )

@@ -53,8 +53,14 @@ fn tlv(out: &mut Vec<u8>, tag: &[u8], value: &[u8]) {
     out.extend_from_slice(value);
 }
 
-/// The SELECT OSE.VAS.01 answer data (without SW).
-pub fn ose_fci(config: &SmartTapConfig, nonce: &[u8; 32], ephemeral: &[u8; 33]) -> Vec<u8> {
+/// The SELECT OSE.VAS.01 answer data (without SW); `transaction_mode` is `C1` byte 0
+/// (the configured mode plus the payment bits of this SELECT).
+pub fn ose_fci(
+    config: &SmartTapConfig,
+    transaction_mode: u8,
+    nonce: &[u8; 32],
+    ephemeral: &[u8; 33],
+) -> Vec<u8> {
     let mut discretionary = Vec::with_capacity(16);
     tlv(&mut discretionary, tag::MIN_VERSION, &MIN_VERSION);
     tlv(&mut discretionary, tag::MAX_VERSION, &MAX_VERSION);
@@ -72,7 +78,7 @@ pub fn ose_fci(config: &SmartTapConfig, nonce: &[u8; 32], ephemeral: &[u8; 33]) 
 
     let mut mode = [0u8; 8];
     let (first, rest) = mode.split_at_mut(1);
-    first.copy_from_slice(&[config.transaction_mode]);
+    first.copy_from_slice(&[transaction_mode]);
     rest.copy_from_slice(&config.c1_trailing);
 
     let mut body = Vec::with_capacity(160);

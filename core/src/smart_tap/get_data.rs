@@ -25,6 +25,9 @@ pub struct GetDataRequest {
     pub service_types: Vec<u8>,
     /// `pcr` present with the zlib bit (spec §9): compress the bundle.
     pub zlib: bool,
+    /// `pcr` byte 5, the terminal mode (spec §9: `01` pass only, `02` payment only, `04`
+    /// pass and payment, `08` pass over payment), when sent.
+    pub pos_mode: Option<u8>,
 }
 
 impl GetDataRequest {
@@ -53,6 +56,7 @@ impl GetDataRequest {
         if service_types.is_empty() {
             return Err(ParseError::Missing("str"));
         }
+        let pos_mode = records::find(&inner, name::PCR).and_then(|pcr| pcr.payload.get(4).copied());
         let zlib = match records::find(&inner, name::PCR) {
             None => false,
             Some(pcr) => match pcr.payload.first() {
@@ -60,7 +64,7 @@ impl GetDataRequest {
                 None => return Err(ParseError::BadLength { record: "pcr", expected: "5", got: 0 }),
             },
         };
-        Ok(GetDataRequest { session, collector, service_types, zlib })
+        Ok(GetDataRequest { session, collector, service_types, zlib, pos_mode })
     }
 }
 

@@ -15,6 +15,22 @@
 //! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
 //! - `deactivate` wipes everything (zeroizing keys) and re-arms.
 //!
+//! Payment beside passes (spec §6.1, §8, §9): with [`SmartTapPorts::payment`] set, the
+//! OSE answer's `C1` byte 0 gains `0x80` (payment enabled) when an Active default token
+//! with a usable key exists at that SELECT. `0x40` (payment requested) is never set: the
+//! core cannot know that the user asked to pay rather than to show a pass; a host that
+//! does may configure it in [`SmartTapConfig::transaction_mode`]. The payment itself is
+//! the separate EMV applet (`crate::payment::applet`) the terminal reaches by SELECT PPSE
+//! in the same field session; the router keeps the two applets' states apart.
+//! Status words `9101` (pass sent, payment not ready) and `9102` (no pass, payment not
+//! ready) are Google's (§8) for pass-and-payment terminals: they replace `9000` / `9001`
+//! on GET SMART TAP DATA when the terminal's `pcr` mode byte (§9) names a payment mode —
+//! `02` payment only, `04` pass and payment, `08` pass over payment — and payment is not
+//! ready [Inferred: the spec gives the meanings, not the trigger]. Pass-only terminals and
+//! terminals without `pcr` see `9000` / `9001` as before. Nothing else about payment in
+//! Smart Tap (the `01` "all except payment" service type, PPSE-in-Smart-Tap) is implemented:
+//! the spec gives no wire behaviour for it.
+//!
 //! Submodules follow the spec's concerns: [`records`] (§4–5, §7), [`fci`] (§6.1–6.2),
 //! [`negotiate`] (§6.3), [`get_data`] (§6.4–6.5, §7.3), [`push`] (§6.6),
 //! [`session`] and [`crypto`] (§11), [`status`] (§8).
@@ -38,6 +54,7 @@ use std::sync::Arc;
 
 use crate::apdu::{sw, Command, Response, StatusWord, CLA_ISO, INS_SELECT};
 use crate::events::{AuthFailure, WalletEvent};
+use crate::payment::ports::TokenSource;
 use crate::ports::{
     Clock, CollectorId, EventSink, IssuerKeyRing, PassSource, PushListener, RandomSource,
     Selection, SelectionRequest,
@@ -69,6 +86,12 @@ pub const INS_PUSH_DATA: u8 = 0x52;
 
 /// `C1` byte-0 values Google's sample reader accepts (spec §13 item 1).
 pub const ACCEPTED_TRANSACTION_MODES: [u8; 8] = [0xCC, 0xC8, 0xC0, 0x8C, 0x88, 0x80, 0x0C, 0x08];
+/// `C1` byte-0 bit: payment enabled (spec §6.1).
+pub const PAYMENT_ENABLED: u8 = 0x80;
+/// `pcr` mode values (spec §9) that include a payment: payment only, pass and payment,
+/// pass over payment.
+pub const PAYMENT_MODES: [u8; 3] = [0x02, 0x04, 0x08];
+
 /// Longest wallet label accepted (keeps the FCI well inside one short R-APDU).
 pub const MAX_LABEL_LEN: usize = 64;
 
@@ -142,6 +165,12 @@ pub struct SmartTapPorts {
     pub events: Arc<dyn EventSink>,
     pub random: Box<dyn RandomSource>,
     pub clock: Arc<dyn Clock>,
+    /// The payment side, when the wallet holds payment tokens: the OSE answer says payment
+    /// is enabled (`C1` byte 0 bit `0x80`, spec §6.1) whenever
+    /// [`TokenSource::payment_ready`] holds at that SELECT, and GET DATA from a terminal in
+    /// a payment mode answers `9101` / `9102` when it does not (§8, §9). `None`: a
+    /// pass-only wallet, `C1` as configured.
+    pub payment: Option<Arc<dyn TokenSource>>,
 }
 
 /// The Smart Tap 2.1 handset applet.
@@ -206,6 +235,24 @@ impl SmartTapApplet {
 
     fn emit(&self, event: WalletEvent) {
         self.ports.events.emit(event);
+    }
+
+    /// `C1` byte-0 payment bits for this SELECT (spec §6.1).
+    fn payment_bits(&self) -> u8 {
+        match &self.ports.payment {
+            Some(tokens) if tokens.payment_ready(self.ports.clock.now()) => PAYMENT_ENABLED,
+            _ => 0,
+        }
+    }
+
+    /// Whether this GET DATA comes from a terminal that will also want a payment while
+    /// payment is not ready: then `9101` / `9102` instead of `9000` / `9001` (§8).
+    fn payment_not_ready_for(&self, pos_mode: Option<u8>) -> bool {
+        let wants_payment = matches!(pos_mode, Some(m) if PAYMENT_MODES.contains(&m));
+        match &self.ports.payment {
+            Some(tokens) if wants_payment => !tokens.payment_ready(self.ports.clock.now()),
+            _ => false,
+        }
     }
 
     /// Drops the authenticated session (its keys zeroize on drop) and any chained answer.
@@ -323,13 +370,19 @@ impl SmartTapApplet {
             }
         };
         self.chain = Chain::Idle;
+        let payment_not_ready = self.payment_not_ready_for(request.pos_mode);
+        let (no_pass, done) = if payment_not_ready {
+            (status::NO_PASS_PAYMENT_NOT_READY, status::PASS_PAYMENT_NOT_READY)
+        } else {
+            (status::NO_PASSES, status::OK)
+        };
         let Some(session) = self.session.as_ref() else {
             log::info!("smart tap: GET DATA without an authenticated session");
-            return Response::status(status::NO_PASSES);
+            return Response::status(no_pass);
         };
         if session.id != request.session.id {
             log::info!("smart tap: GET DATA for a session that was not negotiated");
-            return Response::status(status::NO_PASSES);
+            return Response::status(no_pass);
         }
         let collector = session.collector;
         if request.collector != collector {
@@ -337,7 +390,7 @@ impl SmartTapApplet {
                 "smart tap: GET DATA for collector {} but {collector} authenticated",
                 request.collector
             );
-            return Response::status(status::NO_PASSES);
+            return Response::status(no_pass);
         }
         let selection = self.ports.passes.select(&SelectionRequest {
             collector,
@@ -348,7 +401,7 @@ impl SmartTapApplet {
             Selection::Send(pass) => pass,
             Selection::NothingEligible => {
                 self.emit(WalletEvent::NothingEligible { collector });
-                return Response::status(status::NO_PASSES);
+                return Response::status(no_pass);
             }
             Selection::ChooserRequired { candidates } => {
                 self.emit(WalletEvent::ChooserRequired { collector, candidates });
@@ -376,7 +429,7 @@ impl SmartTapApplet {
         log::info!("smart tap: pass {} sent to collector {collector}", pass.object_id);
         self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
         let limit = self.chunk_limit(command);
-        self.chain.start(data, status::OK, limit)
+        self.chain.start(data, done, limit)
     }
 
     fn push(&mut self, command: &Command<'_>) -> Response {
@@ -424,7 +477,8 @@ impl Applet for SmartTapApplet {
             return Response::status(sw::FILE_NOT_FOUND);
         };
         let data = if aid == OSE_AID {
-            fci::ose_fci(&self.config, &eph.nonce, &eph.public)
+            let mode = self.config.transaction_mode | self.payment_bits();
+            fci::ose_fci(&self.config, mode, &eph.nonce, &eph.public)
         } else if aid == ST2_AID {
             fci::st2_answer(&eph.nonce)
         } else {

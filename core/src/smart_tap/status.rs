@@ -11,6 +11,10 @@ use crate::apdu::StatusWord;
 pub const OK: StatusWord = StatusWord(0x9000);
 /// Success, no pass sent (GET DATA: nothing eligible / not authenticated for this request).
 pub const NO_PASSES: StatusWord = StatusWord(0x9001);
+/// GET DATA: pass sent, payment not ready (pass-and-payment terminals, spec §8).
+pub const PASS_PAYMENT_NOT_READY: StatusWord = StatusWord(0x9101);
+/// GET DATA: no pass, payment not ready (spec §8).
+pub const NO_PASS_PAYMENT_NOT_READY: StatusWord = StatusWord(0x9102);
 /// NEGOTIATE: authenticated with a pre-signed (non-live) signature.
 pub const PRE_SIGNED: StatusWord = StatusWord(0x9002);
 /// More data available: send GET MORE SMART TAP DATA (spec §6.5; not `9091`, §14).

@@ -198,6 +198,17 @@ impl Rig {
         passes: TestPasses,
         ring: TestKeyRing,
     ) -> Rig {
+        Rig::build_with_payment(config, random, passes, ring, None)
+    }
+
+    /// As [`Rig::build`], with the payment side's token source (OSE `C1` payment bits).
+    pub fn build_with_payment(
+        config: SmartTapConfig,
+        random: ScriptedRandom,
+        passes: TestPasses,
+        ring: TestKeyRing,
+        payment: Option<Arc<dyn hce_wallet_core::payment::ports::TokenSource>>,
+    ) -> Rig {
         let events = Arc::new(EventLog::default());
         let passes = Arc::new(passes);
         let push = Arc::new(RecordingPush::default());
@@ -208,6 +219,7 @@ impl Rig {
             events: events.clone(),
             random: Box::new(random.clone()),
             clock: Arc::new(FixedClock(NOW)),
+            payment,
         };
         let applet = SmartTapApplet::new(ports, config).unwrap();
         let mut router = Router::new();

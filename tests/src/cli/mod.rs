@@ -90,6 +90,7 @@ pub fn store_router(path: &std::path::Path) -> Result<Router, CliError> {
         events: store,
         random: Box::new(OsRandom),
         clock: std::sync::Arc::new(crate::demo_wallet::SystemClock),
+        payment: None,
     };
     let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
         .map_err(|e| CliError::Usage(e.to_string()))?;
