@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
-.PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-kotlin fuzz-smoke \
+.PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin fuzz-smoke \
         fuzz bench bench-kotlin stress size bindings android clean
 
 help: ## List the targets
@@ -38,6 +38,9 @@ check-android: ## cargo check of every crate for the three Android ABIs (one car
 
 test-vpcd: ## The core as a virtual card behind pcscd + vpcd, driven by scriptor and pyscard
 	bash scripts/test-vpcd.sh
+
+test-pay-readers: ## Payment token read by emvtool, cardpeek, emv-test-transaction; cryptograms checked with pyemv (PAY_REPLAY=1: replay card)
+	bash scripts/test-pay-readers.sh $(if $(PAY_REPLAY),--replay)
 
 test-kotlin: ## Kotlin bindings on the desktop JVM (kotlinc + JNA + JUnit)
 	bash scripts/test-kotlin.sh

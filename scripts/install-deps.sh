@@ -4,10 +4,15 @@
 # nginx-light (key-sync tests), libjna-java + junit4 (Kotlin tests).
 # Rust: the three Android targets, nightly + cargo-fuzz (fuzzing).
 # Kotlin compiler: npm package kotlin-compiler, unpacked under .tools/.
+# EMV readers (make test-pay-readers, spec payment-hce §15): Debian cardpeek; a venv
+# .tools/emv-venv with PyPI emv (emvtool; builds pyscard 2.0.0 from source with swig and
+# libpcsclite-dev) and pyemv; the Rust crate emv's emv-test-transaction under .tools/emv-rs
+# with the crate's four TOML configs copied to .tools/emv-rs/config/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev python3-pyscard nginx-light libjna-java junit4)
+APT_PACKAGES=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev python3-pyscard nginx-light libjna-java junit4
+  cardpeek swig python3-venv)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -34,4 +39,35 @@ if [ ! -x .tools/kotlinc/bin/kotlinc ]; then
   (cd "$tmp" && npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null && tar xzf kotlin-compiler-*.tgz)
   rm -rf .tools/kotlinc && mv "$tmp/package" .tools/kotlinc && rm -rf "$tmp"
   chmod +x .tools/kotlinc/bin/*
+fi
+
+EMV_PY_VERSION=1.0.14
+PYEMV_VERSION=1.5.0
+if ! .tools/emv-venv/bin/python - "$EMV_PY_VERSION" "$PYEMV_VERSION" >/dev/null 2>&1 <<'EOF'; then
+import sys
+from importlib.metadata import version
+import emv, pyemv  # noqa: F401  (emv imports pyscard: it was built)
+sys.exit(0 if (version("emv"), version("pyemv")) == tuple(sys.argv[1:3]) else 1)
+EOF
+  echo "install-deps: venv .tools/emv-venv with emv==$EMV_PY_VERSION pyemv==$PYEMV_VERSION"
+  mkdir -p .tools
+  rm -rf .tools/emv-venv
+  /usr/bin/python3 -m venv .tools/emv-venv
+  .tools/emv-venv/bin/pip install -q --disable-pip-version-check \
+    "emv==$EMV_PY_VERSION" "pyemv==$PYEMV_VERSION"
+fi
+
+EMV_RS_VERSION=0.1.1
+if [ ! -x .tools/emv-rs/bin/emv-test-transaction ] ||
+  ! ls .tools/emv-rs/config/terminal.toml >/dev/null 2>&1; then
+  if [ ! -x .tools/emv-rs/bin/emv-test-transaction ]; then
+    echo "install-deps: cargo install emv $EMV_RS_VERSION (emv-test-transaction)"
+    cargo install -q --locked emv --version "$EMV_RS_VERSION" --root .tools/emv-rs ||
+      cargo install -q emv --version "$EMV_RS_VERSION" --root .tools/emv-rs
+  fi
+  # The four TOML configs ship in the crate's source root, not in the binary.
+  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"emv-$EMV_RS_VERSION" 2>/dev/null | head -1)
+  [ -n "$src" ] || { echo "install-deps: emv-$EMV_RS_VERSION source not found" >&2; exit 1; }
+  mkdir -p .tools/emv-rs/config
+  cp "$src"/terminal.toml "$src"/aids.toml "$src"/capk.toml "$src"/crl.toml .tools/emv-rs/config/
 fi

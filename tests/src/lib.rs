@@ -5,6 +5,7 @@ pub mod cli;
 pub mod decode;
 pub mod demo;
 pub mod demo_wallet;
+pub mod emv_terminal;
 pub mod http;
 pub mod loopback;
 pub mod nginx;
