@@ -11,6 +11,9 @@
 //! - 8088 can redeem nothing (no class lists the aggregator as a redemption issuer), so the
 //!   wallet does not even authenticate to it (SW `9500`).
 //!
+//! Beside the passes it holds one payment token ([`crate::demo_pay`]): the payment applet
+//! answers PPSE and the token's AID, and the Smart Tap OSE answer says payment is enabled.
+//!
 //! `hcectl tap --demo` runs on an encrypted store file created on first use
 //! ([`EmbeddedDemoWallet::on_store`]): `$HCE_DEMO_STORE`, or `hce-wallet/demo.redb` under
 //! `$XDG_DATA_HOME` (default `~/.local/share`), with a random root key written beside it
@@ -35,6 +38,10 @@ use hce_wallet_store::{CollectorKeyRecord, IssuerKeys, RootKey, Store};
 use crate::card::{Card, RouterCard};
 use crate::cli::tap::DemoWallet;
 use crate::demo::{public_key, DemoKeyRing, DEMO_COLLECTORS};
+use crate::demo_pay::{self, PayOptions};
+use hce_wallet_core::payment::memory::InMemoryTokens;
+use hce_wallet_core::payment::ports::{CdcvmMethod, PaymentJournal, TokenSource, Verification};
+use hce_wallet_core::payment::token::KeyBudget;
 
 /// The demo passes, as an issuer would publish them.
 pub const DEMO_PASSES_JSON: &str = include_str!("../data/demo-passes.json");
@@ -87,30 +94,56 @@ pub fn engine() -> Result<SelectionEngine, DemoWalletError> {
 pub fn router(
     engine: Arc<SelectionEngine>,
     events: Arc<EventLog>,
+    pay: &PayOptions,
 ) -> Result<Router, DemoWalletError> {
-    router_with_keys(Arc::new(DemoKeyRing), engine, events)
+    let tokens = Arc::new(InMemoryTokens::new(events.clone()));
+    tokens
+        .provision(
+            demo_pay::demo_token(),
+            demo_pay::demo_keys(0, SystemClock.now()),
+            true,
+            SystemClock.now(),
+        )
+        .map_err(|e| DemoWalletError::Applet(e.to_string()))?;
+    if pay.pay_verified {
+        tokens.set_verification(session_verification());
+    }
+    router_with_keys(Arc::new(DemoKeyRing), engine, events, (tokens.clone(), tokens), pay)
 }
 
-/// [`router`] with another key ring (a store's).
+/// "The user verified on the phone" for the rest of the session (`--pay-verified`).
+pub fn session_verification() -> Verification {
+    Verification {
+        until: Some(SystemClock.now().plus_millis(24 * 3_600_000)),
+        method: Some(CdcvmMethod::Biometric),
+    }
+}
+
+/// [`router`] with another key ring and payment side (a store's).
 fn router_with_keys(
     key_ring: Arc<dyn IssuerKeyRing>,
     engine: Arc<SelectionEngine>,
     events: Arc<EventLog>,
+    (tokens, journal): (Arc<dyn TokenSource>, Arc<dyn PaymentJournal>),
+    pay: &PayOptions,
 ) -> Result<Router, DemoWalletError> {
     let ports = SmartTapPorts {
         key_ring,
         passes: engine.clone(),
         push: Some(engine),
-        events,
+        events: events.clone(),
         random: Box::new(OsRandom),
         clock: Arc::new(SystemClock),
-        payment: None,
+        payment: Some(tokens.clone()),
     };
     let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
         .map_err(|e| DemoWalletError::Applet(e.to_string()))?;
     applet.arm();
+    let payment =
+        demo_pay::payment_applet(tokens, journal, events, pay).map_err(DemoWalletError::Applet)?;
     let mut router = Router::new();
     router.register(Box::new(applet));
+    router.register(Box::new(payment));
     Ok(router)
 }
 
@@ -127,7 +160,7 @@ impl EmbeddedDemoWallet {
     pub fn in_memory() -> Result<Self, DemoWalletError> {
         let engine = Arc::new(engine()?);
         let events = Arc::new(EventLog::default());
-        let card = RouterCard::new(router(engine.clone(), events.clone())?);
+        let card = RouterCard::new(router(engine.clone(), events.clone(), &PayOptions::default())?);
         Ok(EmbeddedDemoWallet { card, engine, events })
     }
 
@@ -159,8 +192,15 @@ impl EmbeddedDemoWallet {
                 .map_err(|e| DemoWalletError::Import(e.to_string()))?,
         );
         engine.set_ui_context(UiContext::Home);
+        ensure_demo_token(&store)?;
         let events = Arc::new(EventLog::default());
-        let router = router_with_keys(store, engine.clone(), events.clone())?;
+        let router = router_with_keys(
+            store.clone(),
+            engine.clone(),
+            events.clone(),
+            (store.clone(), store),
+            &PayOptions::default(),
+        )?;
         Ok(EmbeddedDemoWallet { card: RouterCard::new(router), engine, events })
     }
     /// The engine (UI context, chooser, passes).
@@ -189,6 +229,30 @@ impl DemoWallet for EmbeddedDemoWallet {
         self.engine.choose(&pick, SystemClock.now()).ok()?;
         Some(pick)
     }
+}
+
+/// The demo token on a store: provisioned on first use, and topped up with the next key
+/// batch when its keys ran out (the host's replenishment, payment spec §9.2).
+fn ensure_demo_token(store: &Store) -> Result<(), DemoWalletError> {
+    let fail = |e: String| DemoWalletError::Store(e);
+    let token = demo_pay::demo_token();
+    let now = SystemClock.now();
+    let held = store.token_records().map_err(|e| fail(e.to_string()))?;
+    let Some(record) = held.iter().find(|r| r.token_ref == token.id.as_str()) else {
+        return store
+            .provision_token(&token, &demo_pay::demo_keys(0, now), true, now)
+            .map(drop)
+            .map_err(|e| fail(e.to_string()));
+    };
+    if !matches!(store.current_key(&token.id, now).budget, KeyBudget::Available { low: false, .. })
+    {
+        let batch = u8::try_from(record.keys.len() / usize::from(demo_pay::KEYS_PER_BATCH))
+            .unwrap_or(u8::MAX);
+        store
+            .replenish_token(&token.id, &demo_pay::demo_keys(batch, now))
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The demo issuers with their collectors' public keys, as a key bundle would bring them.

@@ -4,6 +4,7 @@ pub mod card;
 pub mod cli;
 pub mod decode;
 pub mod demo;
+pub mod demo_pay;
 pub mod demo_wallet;
 pub mod emv_terminal;
 pub mod http;

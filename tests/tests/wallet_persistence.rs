@@ -343,7 +343,10 @@ fn an_acknowledged_push_survives_the_process_being_killed() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let acked = BufReader::new(stdout).lines().map_while(Result::ok).any(|l| l.contains("PUSH-ACKNOWLEDGED"));
+    let acked = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("PUSH-ACKNOWLEDGED"));
     // SIGKILL at once: no destructor, no on_deactivated, no flush.
     child.kill().unwrap();
     child.wait().unwrap();

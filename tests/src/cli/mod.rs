@@ -37,6 +37,8 @@ pub struct CardOptions {
     /// `--vector-wallet` (hidden): serve [`crate::vector_wallet`], which answers exactly
     /// as the shared e2e Smart Tap vector says (transport tests).
     pub vector_wallet: bool,
+    /// How the payment applet meets desktop readers.
+    pub pay: crate::demo_pay::PayOptions,
 }
 
 /// The project's shared directory: `$HCE_SHARED_DIR`, else `shared/` beside the workspace.
@@ -53,7 +55,7 @@ pub type CardFactory<'a> = &'a dyn Fn(&CardOptions) -> Result<Router, CliError>;
 /// embedded demo wallet ([`crate::demo_wallet`]) and the [`Loopback`] transport-test applet.
 pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
     if let Some(path) = &options.store {
-        return store_router(path);
+        return store_router(path, &options.pay);
     }
     if options.vector_wallet {
         return crate::vector_wallet::router(&shared_dir())
@@ -64,17 +66,22 @@ pub fn default_card(options: &CardOptions) -> Result<Router, CliError> {
         crate::demo_wallet::engine().map_err(|e| CliError::Usage(e.to_string()))?,
     );
     let events = std::sync::Arc::new(hce_wallet_core::ports::EventLog::default());
-    let mut router =
-        crate::demo_wallet::router(engine, events).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut router = crate::demo_wallet::router(engine, events, &options.pay)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }
 
-/// The Smart Tap applet over a real encrypted store (`--store PATH`), its root key from
-/// `HCE_WALLET_KEY` (64 hex digits). The store is the key ring, the pass source (home-screen
-/// decisions from its tap snapshot), the push listener and the event log; a missing file is
-/// created empty.
-pub fn store_router(path: &std::path::Path) -> Result<Router, CliError> {
+/// The Smart Tap and payment applets over a real encrypted store (`--store PATH`), its root
+/// key from `HCE_WALLET_KEY` (64 hex digits). The store is the key ring, the pass source
+/// (home-screen decisions from its tap snapshot), the push listener, the event log, the
+/// token source and the durable ATC journal (`hcectl pay` manages its tokens); a missing
+/// file is created empty. The CDCVM window is the one `hcectl pay verify` recorded (or
+/// the whole session with `--pay-verified`).
+pub fn store_router(
+    path: &std::path::Path,
+    pay: &crate::demo_pay::PayOptions,
+) -> Result<Router, CliError> {
     use hce_wallet_core::ports::OsRandom;
     use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
     use hce_wallet_store::{RootKey, Store};
@@ -83,20 +90,28 @@ pub fn store_router(path: &std::path::Path) -> Result<Router, CliError> {
     };
     let key = RootKey::from_env().map_err(fail)?;
     let store = std::sync::Arc::new(Store::open(path, &key).map_err(fail)?);
+    store.set_verification(if pay.pay_verified {
+        crate::demo_wallet::session_verification()
+    } else {
+        pay::desktop_verification(&store)
+    });
     let ports = SmartTapPorts {
         key_ring: store.clone(),
         passes: store.clone(),
         push: Some(store.clone()),
-        events: store,
+        events: store.clone(),
         random: Box::new(OsRandom),
         clock: std::sync::Arc::new(crate::demo_wallet::SystemClock),
-        payment: None,
+        payment: Some(store.clone()),
     };
     let mut applet = SmartTapApplet::new(ports, SmartTapConfig::default())
         .map_err(|e| CliError::Usage(e.to_string()))?;
     applet.arm();
+    let payment = crate::demo_pay::payment_applet(store.clone(), store.clone(), store, pay)
+        .map_err(CliError::Usage)?;
     let mut router = Router::new();
     router.register(Box::new(applet));
+    router.register(Box::new(payment));
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }

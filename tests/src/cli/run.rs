@@ -32,6 +32,8 @@ pub struct RunArgs {
     /// In-process only: serve this wallet store
     #[arg(long, value_name = "PATH", conflicts_with = "pcsc")]
     pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub pay: crate::demo_pay::PayOptions,
     /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
     #[arg(long, hide = true, conflicts_with_all = ["pcsc", "store"])]
     pub vector_wallet: bool,
@@ -58,6 +60,7 @@ pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliErro
         None => Box::new(RouterCard::new(factory(&CardOptions {
             store: args.store.clone(),
             vector_wallet: args.vector_wallet,
+            pay: args.pay.clone(),
         })?)),
     };
     let transcript = script.run(card.as_mut(), args.keep_going);

@@ -21,6 +21,8 @@ pub struct VpcdArgs {
     /// Serve this wallet store instead of the built-in wallet
     #[arg(long, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub pay: crate::demo_pay::PayOptions,
     /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
     #[arg(long, hide = true, conflicts_with = "store")]
     pub vector_wallet: bool,
@@ -38,8 +40,11 @@ pub fn run(args: &VpcdArgs, factory: CardFactory<'_>) -> Result<(), CliError> {
         config.atr = hex::decode(atr.replace(' ', ""))
             .map_err(|e| CliError::Usage(format!("--atr {atr}: {e}")))?;
     }
-    let mut card =
-        factory(&CardOptions { store: args.store.clone(), vector_wallet: args.vector_wallet })?;
+    let mut card = factory(&CardOptions {
+        store: args.store.clone(),
+        vector_wallet: args.vector_wallet,
+        pay: args.pay.clone(),
+    })?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
         // The first signal asks the bridge to stop; a second one exits at once.
