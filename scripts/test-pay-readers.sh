@@ -12,9 +12,9 @@
 #
 #   scripts/test-pay-readers.sh           the card is `hcectl vpcd`:
 #       PAY_VPCD_ARGS   arguments of slot 0's `hcectl vpcd` (after --port), default
-#                       "--pay-test-token --pay-pse --pay-lenient-gpo" (flags the card side
-#                       is adding; adjust to what it ships)
-#       PAY_VPCD2_ARGS  slot 1's arguments, default "--pay-test-token"
+#                       "--pay-pse --pay-lenient-gpo --pay-generate-ac" (emvtool needs the
+#                       PSE directory and `83 00`; emv-test-transaction GENERATE AC)
+#       PAY_VPCD2_ARGS  slot 1's arguments, default none (the strict contactless card)
 #       PAY_LUK         the token's LUK, default 0123456789ABCDEFFEDCBA9876543210 (vector 1)
 #       PAY_LAST4       the token PAN's last four digits, default 0008 (§6.4 fixture PAN)
 #       PAY_AID         the AID emv-test-transaction selects, default A000000333010102
@@ -40,8 +40,8 @@ STEP_S=${PAY_STEP_S:-180}
 LUK=${PAY_LUK:-0123456789ABCDEFFEDCBA9876543210}
 LAST4=${PAY_LAST4:-0008}
 AID=${PAY_AID:-A000000333010102}
-PAY_VPCD_ARGS=${PAY_VPCD_ARGS:---pay-test-token --pay-pse --pay-lenient-gpo}
-PAY_VPCD2_ARGS=${PAY_VPCD2_ARGS:---pay-test-token}
+PAY_VPCD_ARGS=${PAY_VPCD_ARGS:---pay-pse --pay-lenient-gpo --pay-generate-ac}
+PAY_VPCD2_ARGS=${PAY_VPCD2_ARGS:-}
 passed=0
 failed=0
 

@@ -214,6 +214,9 @@ impl EmbeddedDemoWallet {
 }
 
 impl DemoWallet for EmbeddedDemoWallet {
+    fn pays(&self) -> bool {
+        true
+    }
     fn begin_tap(&mut self) -> &mut dyn Card {
         self.card.deactivate();
         &mut self.card

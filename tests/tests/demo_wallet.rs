@@ -117,9 +117,16 @@ fn hcectl_tap_demo_prints_the_whole_story() {
         "smartTapRedemptionValue = DEAL-42",
         "SW 9500",
         "NEGOTIATE SECURE SMART TAP SESSION",
+        "=== payment terminal",
+        "token …0008 (AID A000000333010102)",
+        "cryptogram verified",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+    // The payment tap's ATC is durable in the demo store: the second run pays with 0002.
+    let first_text = String::from_utf8_lossy(&first.stdout);
+    assert!(first_text.contains("ATC 0001,"), "{first_text}");
+    assert!(text.contains("ATC 0002,"), "{text}");
 }
 
 #[test]

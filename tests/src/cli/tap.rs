@@ -69,12 +69,27 @@ pub struct TapArgs {
     /// After the read, PUSH a usage update (status 01) for the pass that was read.
     #[arg(long)]
     pub push_usage: bool,
+    /// A payment tap instead (reference EMV terminal: PPSE → SELECT → GPO → READ RECORD →
+    /// GENERATE AC when offered), the cryptogram verified against the LUK
+    #[arg(long)]
+    pub pay: bool,
+    /// The LUK the payment cryptogram is verified with (32 hex digits); default: the demo
+    /// issuer's key for the key index in 9F10
+    #[arg(long, value_name = "HEX", requires = "pay")]
+    pub luk: Option<String>,
     #[arg(long, hide = true, value_name = "HEX")]
     pub session_id: Option<String>,
     #[arg(long, hide = true, value_name = "HEX")]
     pub terminal_nonce: Option<String>,
     #[arg(long, hide = true, value_name = "HEX")]
     pub terminal_ephemeral: Option<String>,
+}
+
+fn parse_luk(hex: &str) -> Result<[u8; 16], TapCliError> {
+    hex::decode(hex.trim())
+        .ok()
+        .and_then(|b| <[u8; 16]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| TapCliError::Usage("--luk: expected 32 hex digits".into()))
 }
 
 fn parse_u8_hex(s: &str) -> Result<u8, String> {
@@ -101,6 +116,10 @@ pub trait DemoWallet {
     /// A tap for `collector` ended with `9302`: the demo user picks a pass in the chooser.
     /// Returns a description of the choice, or `None` if there was nothing to choose.
     fn choose(&mut self, collector: CollectorId) -> Option<String>;
+    /// Whether the wallet holds a payment token, so the demo ends with a payment tap.
+    fn pays(&self) -> bool {
+        false
+    }
 }
 
 /// A [`DemoWallet`] over any wallet behind the core's AID router: every tap starts with a
@@ -154,6 +173,22 @@ pub fn run(args: &TapArgs, out: &mut dyn Write) -> Result<u8, TapCliError> {
         let mut wallet = wiring::demo_wallet()?;
         return run_demo(args, wallet.as_mut(), out);
     }
+    if args.pay {
+        let luk = match &args.luk {
+            Some(hex) => Some(parse_luk(hex)?),
+            None => None,
+        };
+        let params = super::pay_tap::todays_params();
+        let mut card: Box<dyn Card> = if let Some(reader) = &args.pcsc {
+            wiring::pcsc_card(Some(reader.as_str()).filter(|r| !r.is_empty()))?
+        } else if args.vpcd {
+            wiring::vpcd_card()?
+        } else {
+            let mut wallet = wiring::demo_wallet()?;
+            return super::pay_tap::pay_once(wallet.begin_tap(), params, luk, out);
+        };
+        return super::pay_tap::pay_once(card.as_mut(), params, luk, out);
+    }
     let terminal = Terminal::new(config(args)?);
     let mut card: Box<dyn Card> = if let Some(path) = &args.replay {
         let text = std::fs::read_to_string(path)
@@ -201,6 +236,14 @@ pub fn run_demo(
             status = 1;
         }
         writeln!(out)?;
+    }
+    // The same phone pays at a contactless POS (payment spec §2): a new field session.
+    if wallet.pays() {
+        writeln!(out, "=== payment terminal (PPSE, generic profile)")?;
+        let params = super::pay_tap::todays_params();
+        if super::pay_tap::pay_once(wallet.begin_tap(), params, None, out)? != 0 {
+            status = 1;
+        }
     }
     Ok(status)
 }
