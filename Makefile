@@ -19,7 +19,7 @@ demo: deps ## The main job: a demo Smart Tap on an embedded default store, annot
 	$(CARGO) run -q -p hce-wallet-harness --bin hcectl -- tap --demo
 
 test: ## Everything CI runs (each step timed)
-	@bash scripts/steps.sh deps lint test-rust check-android test-vpcd test-kotlin fuzz-smoke
+	@bash scripts/steps.sh deps lint test-rust check-android test-vpcd test-pay-readers test-kotlin fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check and clippy with warnings denied

@@ -291,12 +291,15 @@ pub fn generate_ac_command(cdol_data: &[u8]) -> Vec<u8> {
     c
 }
 
+/// The terminal objects a command sent, (tag, value) in send order.
+pub type TerminalData = Vec<(u32, Vec<u8>)>;
+
 /// The GPO command for a PDOL (the raw `9F38` value) and the terminal's values, plus the
 /// (tag, value) pairs it sends.
 pub fn build_gpo(
     pdol: &[u8],
     params: &TerminalParams,
-) -> Result<(Vec<u8>, Vec<(u32, Vec<u8>)>), TlvError> {
+) -> Result<(Vec<u8>, TerminalData), TlvError> {
     let entries = parse_dol(pdol)?;
     let (data, sent) = answer_dol(&entries, |t| params.value(t));
     Ok((gpo_command(&data), sent))
