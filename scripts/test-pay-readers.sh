@@ -8,7 +8,8 @@
 #
 # Two slots: slot 0 (emvtool, emv-test-transaction) must offer the contact PSE directory
 # (§6.7) and accept `83 00` (emvtool's GPO, §6.3 lenient mode); slot 1 (cardpeek) is read
-# through the PPSE, the contactless path (the card answers the PSE with 6A82).
+# through the PPSE, the contactless path (the card answers the PSE with 6A82), and so is
+# the project's own reference terminal (tests/tests/emv_terminal_pcsc.rs over PC/SC).
 #
 #   scripts/test-pay-readers.sh           the card is `hcectl vpcd`:
 #       PAY_VPCD_ARGS   arguments of slot 0's `hcectl vpcd` (after --port), default
@@ -61,6 +62,8 @@ if [ "$MODE" = hcectl ]; then
   HCECTL="${CARGO_TARGET_DIR:-target}/debug/hcectl"
   [ -x "$HCECTL" ] || die "no $HCECTL"
 fi
+echo "test-pay-readers: building the reference terminal's PC/SC test"
+cargo test -q --no-run -p hce-wallet-harness --test emv_terminal_pcsc 2>/dev/null || die "cargo build failed"
 
 WORK=$(mktemp -d)
 PCSCD_PID=""
@@ -181,6 +184,11 @@ check "card present in '$READER1'" "$PY" tests/pcsc/wait_card.py "$READER1" "$WA
 py_checks emvtool --reader "$READER0"
 py_checks emvrs --reader "$READER0" --aid "$AID"
 py_checks cardpeek --reader "$READER1"
+# The project's own reference terminal (tests/src/emv_terminal, strict, PPSE path) on slot 1.
+check "reference terminal taps '$READER1' and verifies its cryptograms" bash -c \
+  'EMV_TERMINAL_READER="$1" EMV_TERMINAL_LUK="$2" EMV_TERMINAL_LAST4="$3" cargo test -q \
+     -p hce-wallet-harness --test emv_terminal_pcsc -- --nocapture >"$4" 2>&1; rc=$?; cat "$4"
+   [ $rc -eq 0 ] && grep -q "^verified" "$4"' _ "$READER1" "$LUK" "$LAST4" "$WORK/terminal.out"
 
 if [ "$MODE" = replay ]; then
   # The drivers must be able to fail: a wrong key (bit 2 of the last byte: bit 1 is DES

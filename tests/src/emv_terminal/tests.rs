@@ -291,7 +291,7 @@ fn spec_fixtures_flow_verifies() {
     // Other terminal values → another GPO command, which the recorded card refuses.
     let mut other = params_of(v1);
     other.un = [0, 0, 0, 1];
-    let r = Terminal::new(&mut card(SELECT_FCI, h(&gpo_hex), "", RECORD, vec![]), other).run();
+    let r = Terminal::new(&mut card(SELECT_FCI, h(gpo_hex), "", RECORD, vec![]), other).run();
     assert!(
         matches!(&r, Err(TerminalError::Card { step, source: CardError::UnexpectedCommand { step: 2, .. } }) if step == "GPO"),
         "{r:?}"
