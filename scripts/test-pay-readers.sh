@@ -8,7 +8,8 @@
 #
 # Two slots: slot 0 (emvtool, emv-test-transaction) must offer the contact PSE directory
 # (§6.7) and accept `83 00` (emvtool's GPO, §6.3 lenient mode); slot 1 (cardpeek) is read
-# through the PPSE, the contactless path (the card answers the PSE with 6A82).
+# through the PPSE, the contactless path (the card answers the PSE with 6A82), and so is
+# the project's own reference terminal (tests/tests/emv_terminal_pcsc.rs over PC/SC).
 #
 #   scripts/test-pay-readers.sh           the card is `hcectl vpcd`:
 #       PAY_VPCD_ARGS   arguments of slot 0's `hcectl vpcd` (after --port), default
@@ -24,7 +25,8 @@
 #
 # Isolation as in scripts/test-vpcd.sh: pcscd as our child on a private socket with a
 # private reader.conf on a free port pair, every step under a timeout, a trap stops what we
-# started, by pid. The tools come from scripts/install-deps.sh (.tools/emv-venv,
+# started, by pid (PAY_TOOL_S: one tool run, default 60 s; PAY_STEP_S: one driver call,
+# default 180 s; VPCD_WAIT_S: the wait for each card, default 30 s). The tools come from scripts/install-deps.sh (.tools/emv-venv,
 # .tools/emv-rs, Debian cardpeek). KEEP_LOGS=1 keeps the logs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +38,8 @@ VPY=.tools/emv-venv/bin/python           # the venv: pyemv, and pyscard 2.0 for 
 READER0="Virtual PCD 00 00"
 READER1="Virtual PCD 00 01"
 WAIT_S=${VPCD_WAIT_S:-30}
-STEP_S=${PAY_STEP_S:-180}
+STEP_S=${PAY_STEP_S:-180}               # one emv_readers.py subcommand (emvtool runs twice)
+TOOL_S=${PAY_TOOL_S:-60}                # one run of one tool
 LUK=${PAY_LUK:-0123456789ABCDEFFEDCBA9876543210}
 LAST4=${PAY_LAST4:-0008}
 AID=${PAY_AID:-A000000333010102}
@@ -61,6 +64,8 @@ if [ "$MODE" = hcectl ]; then
   HCECTL="${CARGO_TARGET_DIR:-target}/debug/hcectl"
   [ -x "$HCECTL" ] || die "no $HCECTL"
 fi
+echo "test-pay-readers: building the reference terminal's PC/SC test"
+cargo test -q --no-run -p hce-wallet-harness --test emv_terminal_pcsc 2>/dev/null || die "cargo build failed"
 
 WORK=$(mktemp -d)
 PCSCD_PID=""
@@ -104,7 +109,7 @@ check() { # name command...: runs with a timeout, counts, shows the output on fa
 py_checks() { # args of emv_readers.py: one PASS/FAIL line per check it prints
   local out rc line
   out=$(timeout "$STEP_S" "$VPY" tests/pcsc/emv_readers.py "$@" --luk "$LUK" --last4 "$LAST4" \
-    --pcscd-log "$WORK/pcscd.log" --log-dir "$WORK/$1" 2>&1); rc=$?
+    --timeout "$TOOL_S" --pcscd-log "$WORK/pcscd.log" --log-dir "$WORK/$1" 2>&1); rc=$?
   while IFS= read -r line; do
     case "$line" in
       PASS\ *) passed=$((passed + 1)); echo "$line" ;;
@@ -175,12 +180,33 @@ else
   "$HCECTL" vpcd --port "$((PORT + 1))" $PAY_VPCD2_ARGS >"$WORK/card1.log" 2>&1 &
   CARD1_PID=$!
 fi
+have0=$failed
 check "card present in '$READER0'" "$PY" tests/pcsc/wait_card.py "$READER0" "$WAIT_S"
+((have0 == failed)) && have0=1 || have0=0
+have1=$failed
 check "card present in '$READER1'" "$PY" tests/pcsc/wait_card.py "$READER1" "$WAIT_S"
+((have1 == failed)) && have1=1 || have1=0
+if ((!have0 || !have1)); then
+  for f in "$WORK"/card0.log "$WORK"/card1.log; do echo "    $f:"; tail -n 5 "$f" | sed 's/^/      /'; done
+fi
 
-py_checks emvtool --reader "$READER0"
-py_checks emvrs --reader "$READER0" --aid "$AID"
+if ((have0)); then
+  py_checks emvtool --reader "$READER0"
+  py_checks emvrs --reader "$READER0" --aid "$AID"
+else
+  failed=$((failed + 2)); echo "FAIL emvtool, emv-test-transaction: skipped, no card in '$READER0'"
+fi
+if ((!have1)); then
+  failed=$((failed + 2)); echo "FAIL cardpeek, reference terminal: skipped, no card in '$READER1'"
+  echo "test-pay-readers: $passed passed, $failed failed"
+  exit 1
+fi
 py_checks cardpeek --reader "$READER1"
+# The project's own reference terminal (tests/src/emv_terminal, strict, PPSE path) on slot 1.
+check "reference terminal taps '$READER1' and verifies its cryptograms" bash -c \
+  'EMV_TERMINAL_READER="$1" EMV_TERMINAL_LUK="$2" EMV_TERMINAL_LAST4="$3" cargo test -q \
+     -p hce-wallet-harness --test emv_terminal_pcsc -- --nocapture >"$4" 2>&1; rc=$?; cat "$4"
+   [ $rc -eq 0 ] && grep -q "^verified" "$4"' _ "$READER1" "$LUK" "$LAST4" "$WORK/terminal.out"
 
 if [ "$MODE" = replay ]; then
   # The drivers must be able to fail: a wrong key (bit 2 of the last byte: bit 1 is DES

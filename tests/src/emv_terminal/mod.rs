@@ -42,6 +42,9 @@ use dol::{answer_dol, parse_dol, DolEntry};
 use subtle::ConstantTimeEq;
 use tlv::{find_in, Tlv, TlvError};
 
+/// Terminal objects as sent, by tag, in send order.
+pub type SentData = Vec<(u32, Vec<u8>)>;
+
 /// `2PAY.SYS.DDF01`.
 pub const PPSE: &[u8] = b"2PAY.SYS.DDF01";
 /// Largest response body a contactless card may send (short APDU, spec §3).
@@ -136,7 +139,7 @@ pub struct Cryptogram {
     /// 9F10, when present.
     pub iad: Option<Vec<u8>>,
     /// The terminal objects sent with the command that produced it, by tag, in send order.
-    pub terminal_data: Vec<(u32, Vec<u8>)>,
+    pub terminal_data: SentData,
 }
 
 /// One AFL entry (4 bytes on the wire).
@@ -291,15 +294,9 @@ pub fn generate_ac_command(cdol_data: &[u8]) -> Vec<u8> {
     c
 }
 
-/// The terminal objects a command sent, (tag, value) in send order.
-pub type TerminalData = Vec<(u32, Vec<u8>)>;
-
 /// The GPO command for a PDOL (the raw `9F38` value) and the terminal's values, plus the
 /// (tag, value) pairs it sends.
-pub fn build_gpo(
-    pdol: &[u8],
-    params: &TerminalParams,
-) -> Result<(Vec<u8>, TerminalData), TlvError> {
+pub fn build_gpo(pdol: &[u8], params: &TerminalParams) -> Result<(Vec<u8>, SentData), TlvError> {
     let entries = parse_dol(pdol)?;
     let (data, sent) = answer_dol(&entries, |t| params.value(t));
     Ok((gpo_command(&data), sent))
@@ -654,7 +651,7 @@ fn cryptogram(
     step: &str,
     source: CryptogramSource,
     objects: &[Tlv],
-    terminal_data: Vec<(u32, Vec<u8>)>,
+    terminal_data: SentData,
 ) -> Result<Cryptogram, TerminalError> {
     let get = |tag| {
         find_in(objects, tag)

@@ -6,7 +6,7 @@
 use super::crypto::{self, parity_adjust, DoubleKey};
 use super::tlv::{build, build_constructed};
 use super::*;
-use crate::card::{ScriptStep, ScriptedCard};
+use crate::card::{CardError, ScriptStep, ScriptedCard};
 use serde_json::Value;
 
 fn h(s: &str) -> Vec<u8> {
@@ -270,7 +270,8 @@ fn extra_checks_retail_mac_and_pyemv_csk() {
 fn spec_fixtures_flow_verifies() {
     let v = vectors();
     let v1 = &v["vectors"][0];
-    let gpo = h("80A80000238321 36004000 000000001000 000000000000 0156 0000000000 0156 261122 00 12345678 00");
+    let gpo_hex = "80A80000238321 36004000 000000001000 000000000000 0156 0000000000 0156 261122 00 12345678 00";
+    let gpo = h(gpo_hex);
     let gpo_resp = "7743 82020000 940408010100 5711 6231000000000008D30122010000000000 \
         5F340100 9F1006 010001000080 9F2608 8A2F83D66C35B30F 9F270180 9F36020001 9F6C020080 9000"
         .replace(' ', "");
@@ -287,13 +288,13 @@ fn spec_fixtures_flow_verifies() {
     assert_eq!(r.transcript.iter().map(|e| e.sw).collect::<Vec<_>>(), vec![0x9000; 4]);
     assert!(r.transcript[2].note.starts_with("GPO: format 2"), "{}", r.transcript[2].note);
     verify(&r, &luk_of(v1)).unwrap();
-    assert_eq!(
-        Terminal::new(&mut card(SELECT_FCI, vec![], "", RECORD, vec![]), params_of(v1))
-            .run()
-            .err()
-            .map(|e| e.to_string())
-            .map(|s| s.starts_with("GPO:")),
-        Some(true)
+    // Other terminal values → another GPO command, which the recorded card refuses.
+    let mut other = params_of(v1);
+    other.un = [0, 0, 0, 1];
+    let r = Terminal::new(&mut card(SELECT_FCI, h(gpo_hex), "", RECORD, vec![]), other).run();
+    assert!(
+        matches!(&r, Err(TerminalError::Card { step, source: CardError::UnexpectedCommand { step: 2, .. } }) if step == "GPO"),
+        "{r:?}"
     );
 }
 
