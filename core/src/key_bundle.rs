@@ -152,7 +152,7 @@ pub enum BundleError {
     Envelope(String),
     #[error("unsupported signature algorithm (ES256 required)")]
     Algorithm,
-    #[error("content type is not {CONTENT_TYPE}")]
+    #[error("wrong content type for this kind of signed object")]
     ContentType,
     #[error("unsupported critical header parameter")]
     CriticalHeader,
@@ -255,8 +255,35 @@ pub fn verify(
     roots: &PinnedRoots,
     limits: &Limits,
 ) -> Result<VerifiedBundle, BundleError> {
-    let (envelope, kid, digest) = open_envelope(bytes, limits)?;
-    let payload = envelope.payload.as_deref().ok_or(BundleError::NoPayload)?;
+    let signed = verify_envelope(bytes, CONTENT_TYPE, roots, limits.max_bytes)?;
+    let bundle = decode_payload(&signed.payload, limits)?;
+    Ok(VerifiedBundle { bundle, root_key_id: signed.root_key_id, digest: signed.digest })
+}
+
+/// A COSE_Sign1 whose signature verified under a pinned root: its payload (not yet
+/// decoded), the root that signed it and the envelope's SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedPayload {
+    pub payload: Vec<u8>,
+    pub root_key_id: [u8; ROOT_KEY_ID_LEN],
+    pub digest: [u8; 32],
+}
+
+/// The signed envelope of every signed object the wallet takes in (key bundles, token
+/// provisioning payloads, token status messages): a tagged COSE_Sign1, ES256, protected
+/// `content type` = `content_type` (domain separation: a payload signed as one kind is
+/// never accepted as another) and `kid` of a pinned root. The signature is checked before
+/// the payload is returned, so an unauthenticated sender never reaches a payload decoder.
+pub fn verify_envelope(
+    bytes: &[u8],
+    content_type: &str,
+    roots: &PinnedRoots,
+    max_bytes: usize,
+) -> Result<SignedPayload, BundleError> {
+    let (envelope, kid, digest) = open_envelope(bytes, content_type, max_bytes)?;
+    if envelope.payload.is_none() {
+        return Err(BundleError::NoPayload);
+    }
     let kid_hex = hex_string(&kid);
     let root = roots.find(&kid).ok_or(BundleError::UnknownRoot { kid: kid_hex.clone() })?;
     let bad = || BundleError::BadSignature { kid: kid_hex.clone() };
@@ -264,15 +291,15 @@ pub fn verify(
         let sig = Signature::from_slice(sig).map_err(|_| bad())?;
         root.verify(tbs, &sig).map_err(|_| bad())
     })?;
-    let bundle = decode_payload(payload, limits)?;
+    let payload = envelope.payload.ok_or(BundleError::NoPayload)?;
     let mut root_key_id = [0u8; ROOT_KEY_ID_LEN];
     root_key_id.copy_from_slice(&kid);
-    Ok(VerifiedBundle { bundle, root_key_id, digest })
+    Ok(SignedPayload { payload, root_key_id, digest })
 }
 
 /// Decodes a bundle WITHOUT checking its signature: for display only, never for applying.
 pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(KeyBundle, EnvelopeInfo), BundleError> {
-    let (envelope, kid, digest) = open_envelope(bytes, limits)?;
+    let (envelope, kid, digest) = open_envelope(bytes, CONTENT_TYPE, limits.max_bytes)?;
     let payload = envelope.payload.as_deref().ok_or(BundleError::NoPayload)?;
     let bundle = decode_payload(payload, limits)?;
     Ok((bundle, EnvelopeInfo { root_key_id: kid, digest }))
@@ -281,10 +308,11 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(KeyBundle, EnvelopeInfo
 /// Parses the COSE_Sign1 and checks its protected header; returns it with the kid.
 fn open_envelope(
     bytes: &[u8],
-    limits: &Limits,
+    content_type: &str,
+    max_bytes: usize,
 ) -> Result<(CoseSign1, Vec<u8>, [u8; 32]), BundleError> {
-    if bytes.len() > limits.max_bytes {
-        return Err(BundleError::TooLarge { len: bytes.len(), limit: limits.max_bytes });
+    if bytes.len() > max_bytes {
+        return Err(BundleError::TooLarge { len: bytes.len(), limit: max_bytes });
     }
     // Tag 18 (0xd2) is optional on the wire; we always write it.
     let parsed = if bytes.first() == Some(&0xd2) {
@@ -297,7 +325,7 @@ fn open_envelope(
     if header.alg != Some(RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)) {
         return Err(BundleError::Algorithm);
     }
-    if header.content_type != Some(RegisteredLabel::Text(CONTENT_TYPE.to_owned())) {
+    if header.content_type != Some(RegisteredLabel::Text(content_type.to_owned())) {
         return Err(BundleError::ContentType);
     }
     if !header.crit.is_empty() || !envelope.unprotected.crit.is_empty() {
@@ -313,15 +341,24 @@ fn open_envelope(
 
 /// Signs a bundle with an operator root key: a tagged COSE_Sign1 ready to publish.
 pub fn sign(bundle: &KeyBundle, root: &SigningKey) -> Result<Vec<u8>, BundleError> {
+    sign_envelope(&encode_payload(bundle)?, CONTENT_TYPE, root)
+}
+
+/// Signs any payload in the envelope [`verify_envelope`] checks.
+pub fn sign_envelope(
+    payload: &[u8],
+    content_type: &str,
+    root: &SigningKey,
+) -> Result<Vec<u8>, BundleError> {
     let kid = root_key_id(&PublicKey::from(root.verifying_key()));
     let protected = HeaderBuilder::new()
         .algorithm(iana::Algorithm::ES256)
-        .content_type(CONTENT_TYPE.to_owned())
+        .content_type(content_type.to_owned())
         .key_id(kid.to_vec())
         .build();
     CoseSign1Builder::new()
         .protected(protected)
-        .payload(encode_payload(bundle)?)
+        .payload(payload.to_vec())
         .create_signature(b"", |tbs| {
             let sig: Signature = root.sign(tbs);
             sig.to_bytes().to_vec()
