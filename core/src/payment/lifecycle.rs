@@ -95,7 +95,7 @@ pub struct TokenUpdate {
 
 /// Device- and account-level events from the host or the server (§12.3 "device", "user
 /// account"); each maps onto per-token transitions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DeviceEvent {
     /// Reported lost: every Active token Suspended.
     Lost,
@@ -114,6 +114,11 @@ pub enum DeviceEvent {
 }
 
 impl DeviceEvent {
+    /// The origin the event's transitions carry.
+    pub fn origin(self) -> Origin {
+        self.transition().1
+    }
+
     fn transition(self) -> (Transition, Origin) {
         match self {
             DeviceEvent::Lost => (Transition::Suspend, Origin::DeviceLost),
