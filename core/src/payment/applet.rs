@@ -741,6 +741,12 @@ impl Applet for PaymentApplet {
         if !(5..=16).contains(&aid.len()) {
             return false;
         }
+        // AIDs of tokens seen before stay ours, so that a SELECT of a token suspended
+        // mid-tap reaches this applet and ends the selection (§12.4: "takes effect at the
+        // next SELECT") instead of leaving it to the router, which keeps the old one.
+        if self.profiles.iter().any(|p| p.aid() == aid) {
+            return true;
+        }
         let now = self.ports.clock.now();
         self.ports.tokens.offered(now).iter().any(|t| t.token.profile.aid.as_slice() == aid)
     }
