@@ -16,7 +16,8 @@ SHARED = os.environ.get("HCE_SHARED_DIR", os.path.join(HERE, "..", "..", "shared
 VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
 FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
 
-seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set()}
+seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set(),
+         "payment": set(), "dol": set()}
 
 
 def frame(apdus, op=0):
@@ -56,6 +57,28 @@ def walk(node, commands):
             walk(value, commands)
 
 
+def payment_seeds():
+    """EMV taps for `payment` (from the generic-profile vectors and the real-card traces,
+    framed like the router's input) and PDOL ‖ GPO data pairs for `dol`."""
+    directory = os.path.join(SHARED, "vectors", "payment")
+    ppse = bytes.fromhex("00A404000E325041592E5359532E444446303100")
+    select = bytes.fromhex("00A4040008A00000033301010200")
+    with open(os.path.join(directory, "generic-profile.json"), encoding="utf-8") as f:
+        generic = json.load(f)
+    for v in generic["vectors"]:
+        gpo = bytes.fromhex(v["apdu"]["gpo_command"])
+        tap = [ppse, select, gpo, bytes.fromhex("00B2010C00")]
+        seeds["payment"].add(frame(tap))
+        pdol = b"".join(bytes.fromhex(e["tag"]) + bytes([e["length"]]) for e in v["inputs"]["pdol_9F38"])
+        seeds["dol"].add(bytes([len(pdol)]) + pdol + gpo[7:-1])
+    with open(os.path.join(directory, "real-card-traces.json"), encoding="utf-8") as f:
+        traces = json.load(f)
+    for t in traces["traces"]:
+        commands = [bytes.fromhex(e["c_apdu"]) for e in t["exchanges"]]
+        seeds["payment"].add(frame([ppse, select] + commands))
+        seeds["payment"].add(frame(commands))
+
+
 def main():
     for name in FILES:
         path = os.path.join(VECTORS, name)
@@ -69,6 +92,7 @@ def main():
         for c in commands:
             seeds["router"].add(frame([c]))
     seeds["smart_tap"] = set(seeds["router"])
+    payment_seeds()
     # A few DOLs and padded TLVs for the lenient paths.
     seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
                              bytes.fromhex("00500141ff870101")})

@@ -164,6 +164,43 @@ fn token_states_per_12_5() {
 }
 
 #[test]
+fn a_suspend_mid_tap_takes_effect_at_the_next_select() {
+    let mut rig = selected(CvmPolicy::WhenReaderRequires);
+    rig.tokens.set_state("tok-1", TokenState::Suspended);
+    assert_eq!(rig.sw(SELECT_AID), 0x6A82);
+    assert_eq!(rig.sw(GPO_V1), 0x6985, "the earlier selection is gone");
+    assert_eq!(rig.journal.last("tok-1"), 0);
+}
+
+#[test]
+fn expired_token_and_spent_atc_decline() {
+    let tokens = TestTokens::default();
+    let mut t = token("tok-1", MPAN, CvmPolicy::WhenReaderRequires);
+    t.expiry = hce_wallet_core::payment::token::Expiry::new(2026, 10).unwrap();
+    tokens.add(t, TokenState::Active, true, luk(&h(LUK_HEX), [0, 1, 0, 0]));
+    tokens.verify_until(Some(now().plus_millis(60_000)));
+    let mut rig = Rig::new(PaymentConfig::default(), tokens);
+    rig.sw(SELECT_AID);
+    assert_eq!(rig.send(&h(GPO_V1)), (vec![], 0x6985));
+    assert!(rig
+        .payment_events()
+        .iter()
+        .any(|e| matches!(e, PaymentEvent::Declined { reason: DeclineReason::TokenExpired, .. })));
+
+    let mut rig = selected(CvmPolicy::WhenReaderRequires);
+    rig.journal.set_last("tok-1", 0xFFFF);
+    assert_eq!(rig.send(&h(GPO_V1)), (vec![], 0x6985));
+    assert!(rig
+        .payment_events()
+        .iter()
+        .any(|e| matches!(e, PaymentEvent::Declined { reason: DeclineReason::AtcSpent, .. })));
+    rig.journal.set_last("tok-1", 0xFFFE);
+    let (data, sw) = rig.send(&h(GPO_V1));
+    assert_eq!(sw, 0x9000, "FFFF is the last usable ATC");
+    assert_eq!(find(&data, 0x9F36), h("FFFF"));
+}
+
+#[test]
 fn two_tokens_sharing_one_aid_the_offered_one_answers() {
     let tokens = TestTokens::default();
     let key = luk(&h(LUK_HEX), [0, 0, 0, 1]);

@@ -24,6 +24,11 @@
 //! router.register(Box::new(applet));       // beside the Smart Tap applet
 //! ```
 //!
+//! Card profiles (FCI, record, GPO head) are built by [`PaymentApplet::prepare`], again
+//! after every deactivation (ready for the next tap), and lazily at the first SELECT of a
+//! token whose profile is missing or stale; inside the tap only the cryptogram and a few
+//! bytes around it are computed.
+//!
 //! [`PaymentConfig`] defaults: `lenient_empty_pdol: false` (emvtool's `83 00` against a
 //! non-empty PDOL is refused with `6700`, §6.3, §17 item 4 — turn on for that desktop
 //! reader only), `contact_pse: false` (SELECT `1PAY.SYS.DDF01` answers `6A82`, §6.7),
@@ -38,7 +43,7 @@
 //! | SELECT PSE | `6A82`, or with `contact_pse` the `88` SFI FCI and `70{61{4F,50,87}}` records |
 //! | SELECT AID | binds the tap to the **first offered** token with that AID (several tokens can share one AID); not offered, Suspended, Pending, Deleted → `6A82` (§12.5: hidden). P2 ≠ `00` → `6A82` (no next occurrence) |
 //! | GET PROCESSING OPTIONS | no ADF selected, or a second GPO after one that spent an ATC → `6985`; P1P2 ≠ `0000` → `6A86`; data not `83` → `6A80`; `83` length ≠ PDOL total → `6700` |
-//! | READ RECORD | static record SFI 1 rec 1 (also before GPO); malformed P1/P2 → `6A86`; anything else → `6A83` |
+//! | READ RECORD | static record SFI 1 rec 1 (also before GPO; PSE directory records when the PSE is selected); malformed P1/P2 (record 0, SFI 0 or 31, P2 mode ≠ `100`) → `6A86`; any other record or SFI → `6A83`; nothing selected → `6985` |
 //! | GENERATE AC | only when the profile offers it (else `6D00`); before GPO → `6985`; CDOL length → `6700`; P1 type `11` → `6A86` |
 //! | GET DATA | `9F36` → last ATC; everything else → `6A88` |
 //! | VERIFY, COMPUTE CRYPTOGRAPHIC CHECKSUM, PUT DATA, any other INS | `6D00` |
@@ -741,6 +746,12 @@ impl Applet for PaymentApplet {
         if !(5..=16).contains(&aid.len()) {
             return false;
         }
+        // AIDs of tokens seen before stay ours, so that a SELECT of a token suspended
+        // mid-tap reaches this applet and ends the selection (§12.4: "takes effect at the
+        // next SELECT") instead of leaving it to the router, which keeps the old one.
+        if self.profiles.iter().any(|p| p.aid() == aid) {
+            return true;
+        }
         let now = self.ports.clock.now();
         self.ports.tokens.offered(now).iter().any(|t| t.token.profile.aid.as_slice() == aid)
     }
@@ -778,6 +789,8 @@ impl Applet for PaymentApplet {
         log::debug!("payment: deactivated ({reason:?})");
         // Drops the transaction and its key copy (zeroized on drop).
         self.selected = Selected::Nothing;
+        // Off the APDU path: refresh the card profiles for the next tap (§17 item 9).
+        self.prepare();
     }
 }
 
