@@ -23,12 +23,16 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 
 use hce_wallet_core::events::PaymentEvent;
+use hce_wallet_core::key_bundle::PinnedRoots;
 use hce_wallet_core::payment::lifecycle::{
     operation_name, DeviceEvent, HistoryEntry, Hold, LifecycleError, TokenBook,
     TokenRecord as BookRecord, Transition,
 };
 use hce_wallet_core::payment::ports::{
     CurrentKey, JournalError, PaymentJournal, TapToken, TokenSource, Verification,
+};
+use hce_wallet_core::payment::provisioning::{
+    verify_provisioning, verify_status, ProvisioningError,
 };
 use hce_wallet_core::payment::token::{
     check_next_atc, AidProfile, Atc, CardRef, CvmPolicy, Expiry, KeyBatch, KeyBudget,
@@ -42,10 +46,10 @@ use zeroize::Zeroizing;
 
 use crate::codec::{all, get, put, Crypto};
 use crate::error::{Result, StoreError};
-use crate::records::{Record, SecretString};
+use crate::records::{Record, SecretString, SettingRecord};
 use crate::schema::CURRENT_SCHEMA;
 use crate::store::Store;
-use crate::tables::{PAYMENT_TOKENS, PAYMENT_TOKENS_T};
+use crate::tables::{PAYMENT_TOKENS, PAYMENT_TOKENS_T, SETTINGS_T};
 
 /// Transaction-log entries kept per token (oldest dropped first; replenishment evidence).
 pub const MAX_TOKEN_LOG: usize = 64;
@@ -331,6 +335,10 @@ pub enum TokenError {
     #[error(transparent)]
     Lifecycle(#[from] LifecycleError),
     #[error(transparent)]
+    Provisioning(#[from] ProvisioningError),
+    #[error("status message event {index} refused: {error}")]
+    StatusRefused { index: usize, error: LifecycleError },
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -367,6 +375,62 @@ fn book_of(records: &Records) -> Result<TokenBook> {
     Ok(TokenBook::from_records(book, default))
 }
 
+/// Settings holding the last applied sequences of the token service's messages.
+const PROVISIONING_SEQ: &str = "payment.provisioning_seq";
+const STATUS_SEQ: &str = "payment.status_seq";
+
+fn read_seq(txn: &WriteTransaction, crypto: &Crypto, name: &str) -> Result<u64> {
+    let t = txn.open_table(SETTINGS_T)?;
+    let rec: Option<SettingRecord> = get(&t, crypto, CURRENT_SCHEMA, name.as_bytes())?;
+    Ok(rec.and_then(|r| r.value.parse().ok()).unwrap_or(0))
+}
+
+fn write_seq(txn: &WriteTransaction, crypto: &Crypto, name: &str, seq: u64) -> Result<()> {
+    let rec = SettingRecord { name: name.into(), value: seq.to_string() };
+    put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
+}
+
+/// Loads every token into a [`TokenBook`], runs `f` on it, and writes back the records
+/// that changed (a token the change adds is written with `new_keys`) — inside the caller's
+/// transaction. `Ok(Err(_))`: `f` refused, nothing written.
+fn change_book_in(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    new_keys: &[LimitedUseKey],
+    f: impl FnOnce(&mut TokenBook) -> std::result::Result<Vec<PaymentEvent>, LifecycleError>,
+) -> Result<std::result::Result<Vec<PaymentEvent>, LifecycleError>> {
+    let mut records = load_all(txn, crypto)?;
+    let mut book = book_of(&records)?;
+    let events = match f(&mut book) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(e)),
+    };
+    let default = book.default_token().cloned();
+    let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
+    for r in book.records() {
+        let is_default = default.as_ref() == Some(&r.token.id);
+        let pos = records.iter().position(|rec| rec.token_ref == r.token.id.as_str());
+        let (rec, before) = match pos.and_then(|i| records.get_mut(i)) {
+            Some(rec) => {
+                let before = Some(rec.clone());
+                (rec, before)
+            }
+            None => {
+                records.push(PaymentTokenRecord::new(&r.token, new_keys, r.loaded_at));
+                match records.last_mut() {
+                    Some(rec) => (rec, None),
+                    None => continue,
+                }
+            }
+        };
+        rec.set_book_record(r, is_default);
+        if before.as_ref() != Some(rec) {
+            put(&mut t, crypto, CURRENT_SCHEMA, rec)?;
+        }
+    }
+    Ok(Ok(events))
+}
+
 impl Store {
     pub(crate) fn payment_session(&self) -> MutexGuard<'_, PaymentSession> {
         lock(&self.payment)
@@ -381,38 +445,107 @@ impl Store {
         f: impl FnOnce(&mut TokenBook) -> std::result::Result<Vec<PaymentEvent>, LifecycleError>,
     ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
         let outcome = self.journal(false, |txn, crypto| {
-            let mut records = load_all(txn, crypto)?;
-            let mut book = book_of(&records)?;
-            let events = match f(&mut book) {
-                Ok(e) => e,
-                Err(e) => return Ok(Err(e)),
-            };
-            let default = book.default_token().cloned();
-            let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
-            for r in book.records() {
-                let is_default = default.as_ref() == Some(&r.token.id);
-                let pos = records.iter().position(|rec| rec.token_ref == r.token.id.as_str());
-                let (rec, before) = match pos.and_then(|i| records.get_mut(i)) {
-                    Some(rec) => {
-                        let before = Some(rec.clone());
-                        (rec, before)
-                    }
-                    None => {
-                        records.push(PaymentTokenRecord::new(&r.token, new_keys, r.loaded_at));
-                        match records.last_mut() {
-                            Some(rec) => (rec, None),
-                            None => continue,
-                        }
-                    }
-                };
-                rec.set_book_record(r, is_default);
-                if before.as_ref() != Some(rec) {
-                    put(&mut t, crypto, CURRENT_SCHEMA, rec)?;
-                }
-            }
-            Ok(Ok(events))
+            Ok(change_book_in(txn, crypto, new_keys, f)?.map_err(TokenError::from))
         })?;
-        Ok(outcome?)
+        outcome
+    }
+
+    /// Provisions (or, for a token already held, replenishes) from a **signed** payload of
+    /// the pinned token service (payment spec §9.2, §12.3): verified against `roots`, for
+    /// `device`, with a sequence above the last one applied — the check, the token and the
+    /// new sequence in one transaction, so a replayed or older payload is refused even
+    /// after a crash or a restore of an old file's setting. A second token for a card with a
+    /// live one is refused. Nothing changes on any refusal.
+    pub fn provision_signed(
+        &self,
+        payload: &[u8],
+        roots: &PinnedRoots,
+        device: &str,
+        now: Timestamp,
+    ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
+        self.journal(false, |txn, crypto| {
+            let last = read_seq(txn, crypto, PROVISIONING_SEQ)?;
+            let p = match verify_provisioning(payload, roots, device, last) {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(TokenError::Provisioning(e))),
+            };
+            let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
+            let held = get::<PaymentTokenRecord>(
+                &t,
+                crypto,
+                CURRENT_SCHEMA,
+                p.token.id.as_str().as_bytes(),
+            )?;
+            let events = match held {
+                Some(mut rec) if rec.state != TokenState::Deleted => {
+                    // A replenishment batch for a token held: new keys, nothing else.
+                    let mut batch = rec.batch()?;
+                    batch.extend(p.keys.clone());
+                    rec.set_batch(&batch);
+                    put(&mut t, crypto, CURRENT_SCHEMA, &rec)?;
+                    Vec::new()
+                }
+                _ => {
+                    drop(t);
+                    let (token, active) = (p.token.clone(), p.active);
+                    match change_book_in(txn, crypto, &p.keys, |book| {
+                        book.load(token, active, now)
+                    })? {
+                        Ok(events) => events,
+                        Err(e) => return Ok(Err(TokenError::Lifecycle(e))),
+                    }
+                }
+            };
+            write_seq(txn, crypto, PROVISIONING_SEQ, p.sequence)?;
+            Ok(Ok(events))
+        })?
+    }
+
+    /// Applies a **signed**, sequenced status message of the token service (issuer suspend
+    /// / resume / update / delete, card cascades, device lost / found / wipe; §12.3): every
+    /// event in order, all or none, and the new sequence, in one transaction. A replayed,
+    /// older or wrongly signed message changes nothing.
+    pub fn apply_status(
+        &self,
+        message: &[u8],
+        roots: &PinnedRoots,
+        device: &str,
+        now: Timestamp,
+    ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
+        self.journal(false, |txn, crypto| {
+            let last = read_seq(txn, crypto, STATUS_SEQ)?;
+            let msg = match verify_status(message, roots, device, last) {
+                Ok(m) => m,
+                Err(e) => return Ok(Err(TokenError::Provisioning(e))),
+            };
+            let mut refused = None;
+            let events = change_book_in(txn, crypto, &[], |book| match msg.apply(book, now) {
+                Ok(events) => Ok(events),
+                Err((index, e)) => {
+                    refused = Some(index);
+                    Err(e)
+                }
+            })?;
+            let events = match events {
+                Ok(events) => events,
+                Err(error) => {
+                    return Ok(Err(TokenError::StatusRefused {
+                        index: refused.unwrap_or(0),
+                        error,
+                    }))
+                }
+            };
+            write_seq(txn, crypto, STATUS_SEQ, msg.sequence)?;
+            Ok(Ok(events))
+        })?
+    }
+
+    /// The last provisioning and status sequences applied (0 before the first).
+    pub fn token_sequences(&self) -> Result<(u64, u64)> {
+        let seq = |name| -> Result<u64> {
+            Ok(self.setting(name)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+        };
+        Ok((seq(PROVISIONING_SEQ)?, seq(STATUS_SEQ)?))
     }
 
     /// Provisions a token with its key batch: Pending, or Active at once when `active`
