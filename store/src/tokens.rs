@@ -444,10 +444,9 @@ impl Store {
         new_keys: &[LimitedUseKey],
         f: impl FnOnce(&mut TokenBook) -> std::result::Result<Vec<PaymentEvent>, LifecycleError>,
     ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
-        let outcome = self.journal(false, |txn, crypto| {
+        self.journal(false, |txn, crypto| {
             Ok(change_book_in(txn, crypto, new_keys, f)?.map_err(TokenError::from))
-        })?;
-        outcome
+        })?
     }
 
     /// Provisions (or, for a token already held, replenishes) from a **signed** payload of
