@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs on a fresh Debian machine; a no-op when all is present.
 # Debian packages: pcscd + vsmartcard-vpcd + pcsc-tools + pyscard (virtual card tests),
-# nginx-light (key-sync tests), libjna-java + junit4 (Kotlin tests).
+# nginx-light (key-sync tests), libjna-java + junit4 (Kotlin tests), zbar-tools (the payment
+# QR read back by a real scanner, tests/tests/pay_qr.rs).
 # Rust: the three Android targets, nightly + cargo-fuzz (fuzzing).
 # Kotlin compiler: npm package kotlin-compiler, unpacked under .tools/.
 # EMV readers (make test-pay-readers, spec payment-hce §15): Debian cardpeek; a venv
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev python3-pyscard nginx-light libjna-java junit4
-  cardpeek swig python3-venv)
+  cardpeek swig python3-venv zbar-tools)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -21,6 +21,7 @@
 //! - [`profile`]: the card profile of one AID — FCI, PDOL, AIP, AFL, records (§6.2–6.4, §8).
 //! - [`provisioning`]: the token service's signed provisioning payloads and sequenced
 //!   status messages (§9.2, §12.3), verified before anything is applied.
+//! - [`qr`]: the consumer-presented payment QR (EMV QRCPS) under the same ATC rules.
 //! - [`sample`]: the spec's synthetic fixture tokens and the §9.4 test key (demos, tests).
 //! - [`applet`]: the EMV applet behind the router — SELECT PPSE / AID, GET PROCESSING
 //!   OPTIONS, READ RECORD, GENERATE AC, GET DATA (§6, §7, §13).
@@ -33,5 +34,6 @@ pub mod memory;
 pub mod ports;
 pub mod profile;
 pub mod provisioning;
+pub mod qr;
 pub mod sample;
 pub mod token;

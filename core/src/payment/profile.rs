@@ -184,6 +184,27 @@ fn digits(s: &str) -> Option<Vec<u8>> {
     s.bytes().map(|b| b.is_ascii_digit().then(|| b.wrapping_sub(b'0'))).collect()
 }
 
+/// Track 2 Equivalent Data (`57`, §5): PAN, `D`, expiry `YYMM`, service code,
+/// discretionary data, padded with `F` to a whole byte.
+pub fn track2_equivalent(
+    token: &Token,
+    settings: &ProfileSettings,
+) -> Result<Vec<u8>, ProfileError> {
+    let service =
+        digits(&settings.service_code).filter(|d| d.len() == 3).ok_or(ProfileError::ServiceCode)?;
+    let disc = digits(&settings.track2_discretionary)
+        .filter(|d| d.len() <= 13)
+        .ok_or(ProfileError::Discretionary)?;
+    let mut nibbles = digits(token.mpan.digits()).unwrap_or_default();
+    nibbles.push(0x0D);
+    for b in token.expiry.yymm_bcd() {
+        nibbles.extend_from_slice(&[b >> 4, b & 0x0F]);
+    }
+    nibbles.extend(service);
+    nibbles.extend(disc);
+    Ok(pack_nibbles(nibbles))
+}
+
 /// Packs nibbles into bytes, padding an odd count with `F`.
 fn pack_nibbles(mut nibbles: Vec<u8>) -> Vec<u8> {
     if nibbles.len() % 2 == 1 {
@@ -311,20 +332,7 @@ impl CardProfile {
         check_len("record", &record)?;
 
         // Static head of the GPO answer (§6.3).
-        let service = digits(&settings.service_code)
-            .filter(|d| d.len() == 3)
-            .ok_or(ProfileError::ServiceCode)?;
-        let disc = digits(&settings.track2_discretionary)
-            .filter(|d| d.len() <= 13)
-            .ok_or(ProfileError::Discretionary)?;
-        let mut nibbles = digits(token.mpan.digits()).unwrap_or_default();
-        nibbles.push(0x0D);
-        for b in token.expiry.yymm_bcd() {
-            nibbles.extend_from_slice(&[b >> 4, b & 0x0F]);
-        }
-        nibbles.extend(service);
-        nibbles.extend(disc);
-        let track2 = pack_nibbles(nibbles);
+        let track2 = track2_equivalent(token, settings)?;
         let mut gpo_head = Vec::with_capacity(48);
         put(&mut gpo_head, tag::AIP, &settings.aip);
         put(&mut gpo_head, tag::AFL, &afl());

@@ -80,6 +80,13 @@ pub enum PayAction {
         #[command(flatten)]
         keys: KeyArgs,
     },
+    /// A consumer-presented payment QR (EMV QRCPS) from the default token: spends an ATC
+    /// like a tap; needs a `verify` window. Prints the base64 payload and the code.
+    Qr {
+        /// Also write the code as a PBM image (for a scanner such as zbarimg)
+        #[arg(long, value_name = "FILE")]
+        pbm: Option<PathBuf>,
+    },
     /// The user verified on the phone for N seconds (desktop stand-in, read at start by
     /// `hcectl vpcd --store` and `hcectl tap --pay --store`)
     Verify {
@@ -545,6 +552,22 @@ pub fn run(args: &PayArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             match store.replenish_token(&id, &batch) {
                 Ok(()) => {
                     writeln!(out, "replenished {id}: {} keys", batch.len())?;
+                    Ok(0)
+                }
+                Err(e) => refused(out, &e),
+            }
+        }
+        PayAction::Qr { pbm } => {
+            store.set_verification(desktop_verification(&store));
+            let mut un = [0u8; 4];
+            getrandom_fill(&mut un)?;
+            let engine = hce_wallet_core::payment::cryptogram::GenericProfile;
+            match hce_wallet_core::payment::qr::present(&store, &store, &engine, now(), un) {
+                Ok(qr) => {
+                    let text = qr.base64();
+                    writeln!(out, "token {} ATC {:04X}", qr.token, qr.atc.0)?;
+                    writeln!(out, "{text}")?;
+                    super::pay_qr::render(&text, out, pbm.as_deref())?;
                     Ok(0)
                 }
                 Err(e) => refused(out, &e),
