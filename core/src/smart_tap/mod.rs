@@ -11,7 +11,9 @@
 //! - selected: either SELECT answered; both reuse the same nonce and key (§14). Any
 //!   SELECT wipes an authenticated session and a pending chained answer;
 //! - authenticated: a NEGOTIATE verified; a later NEGOTIATE replaces or (on failure)
-//!   wipes it; after [`SmartTapConfig::max_failed_negotiations`] failures → `9406`;
+//!   wipes it. Every refusal after parsing answers `9500` after the same work (one
+//!   ECDSA verify, against a dummy key if need be), so a terminal cannot learn which
+//!   collectors the wallet holds passes or keys for (§6.3 steps 4–7, §8); after [`SmartTapConfig::max_failed_negotiations`] failures → `9406`;
 //! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
 //! - `deactivate` wipes everything (zeroizing keys) and re-arms.
 //!
@@ -153,6 +155,8 @@ pub struct SmartTapApplet {
     session: Option<Session>,
     chain: Chain,
     failed_negotiations: u32,
+    /// Verifies refused NEGOTIATEs when the wallet has no key (see `authenticate`).
+    dummy_key: p256::PublicKey,
 }
 
 impl std::fmt::Debug for SmartTapApplet {
@@ -179,6 +183,7 @@ impl SmartTapApplet {
             session: None,
             chain: Chain::Idle,
             failed_negotiations: 0,
+            dummy_key: crypto::dummy_collector_key(),
         })
     }
 
@@ -261,6 +266,14 @@ impl SmartTapApplet {
     }
 
     /// Spec §6.3 steps 1–10. Errors are the status word to answer, with no data.
+    ///
+    /// Privacy (issue 12): once the command parses, every refusal before a successful
+    /// verify answers [`status::AUTH_FAILED`] after the same work — the terminal key is
+    /// decoded, both lookups run, and one ECDSA verify runs, against
+    /// [`crypto::dummy_collector_key`] when the wallet has no key for the collector — so
+    /// neither the status word nor the time tells a terminal which collectors the wallet
+    /// holds passes or keys for. Parse errors (`9402`, `9502`) depend on the command
+    /// bytes alone. The app still hears the precise [`AuthFailure`].
     fn authenticate(&mut self, data: &[u8]) -> Result<(Vec<u8>, StatusWord), StatusWord> {
         let Some(eph) = self.ephemeral.as_ref() else {
             return Err(status::INVALID_STATE);
@@ -270,35 +283,36 @@ impl SmartTapApplet {
             e.status()
         })?;
         let (collector, key_version) = (request.collector, request.key_version);
-        let fail = |reason: AuthFailure, sw: StatusWord| {
-            log::info!(
-                "smart tap: collector {collector} v{key_version} not authenticated: {reason:?}"
-            );
-            self.ports.events.emit(WalletEvent::AuthenticationFailed {
-                collector,
-                key_version,
-                reason,
-            });
-            sw
-        };
         let now = self.ports.clock.now();
-        if !self.ports.passes.could_redeem(collector, now) {
-            return Err(fail(AuthFailure::NoRedeemablePass, status::AUTH_FAILED));
-        }
-        let Some(key) = self.ports.key_ring.collector_key(collector, key_version, now) else {
-            return Err(fail(AuthFailure::UnknownKey, status::AUTH_FAILED));
-        };
-        let Ok(terminal_key) = p256::PublicKey::from_sec1_bytes(&request.terminal_key) else {
-            return Err(fail(AuthFailure::BadEphemeralKey, status::INVALID_CRYPTO_INPUT));
-        };
+        let terminal_key = p256::PublicKey::from_sec1_bytes(&request.terminal_key).ok();
+        let redeemable = self.ports.passes.could_redeem(collector, now);
+        let key = self.ports.key_ring.collector_key(collector, key_version, now);
         let live = request.is_live();
-        if !live && !self.config.accept_pre_signed {
-            return Err(fail(AuthFailure::PreSignedRefused, status::AUTH_FAILED));
-        }
         let signed = request.signed_bytes(&eph.nonce);
-        if !crypto::verify_signature(&key, &signed, &request.signature) {
-            return Err(fail(AuthFailure::BadSignature, status::AUTH_FAILED));
-        }
+        let verify_key = key.as_ref().unwrap_or(&self.dummy_key);
+        let verified = crypto::verify_signature(verify_key, &signed, &request.signature);
+        let outcome = match (terminal_key, key) {
+            (None, _) => Err(AuthFailure::BadEphemeralKey),
+            _ if !redeemable => Err(AuthFailure::NoRedeemablePass),
+            (_, None) => Err(AuthFailure::UnknownKey),
+            _ if !live && !self.config.accept_pre_signed => Err(AuthFailure::PreSignedRefused),
+            _ if !verified => Err(AuthFailure::BadSignature),
+            (Some(terminal_key), Some(_)) => Ok(terminal_key),
+        };
+        let terminal_key = match outcome {
+            Ok(k) => k,
+            Err(reason) => {
+                log::info!(
+                    "smart tap: collector {collector} v{key_version} not authenticated: {reason:?}"
+                );
+                self.ports.events.emit(WalletEvent::AuthenticationFailed {
+                    collector,
+                    key_version,
+                    reason,
+                });
+                return Err(status::AUTH_FAILED);
+            }
+        };
         let info_prefix = request.info_prefix(&eph.nonce);
         let info: [&[u8]; 2] = [&info_prefix, &request.signature];
         let Some(keys) =
