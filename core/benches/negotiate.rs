@@ -20,7 +20,9 @@ use hce_wallet_core::ports::{
     Selection, SelectionRequest, SmartTapPass,
 };
 use hce_wallet_core::router::Router;
-use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
+use hce_wallet_core::smart_tap::{
+    NegotiationBudget, SmartTapApplet, SmartTapConfig, SmartTapPorts,
+};
 use hce_wallet_core::time::Timestamp;
 use hex_literal::hex;
 use p256::ecdsa::signature::Signer;
@@ -171,7 +173,8 @@ fn selected_router() -> Router {
         random: Box::new(Deterministic(false)),
         clock: Arc::new(FixedClock(NOW)),
     };
-    let config = SmartTapConfig { max_failed_negotiations: u32::MAX, ..Default::default() };
+    let config =
+        SmartTapConfig { negotiation_budget: NegotiationBudget::UNLIMITED, ..Default::default() };
     let mut applet = SmartTapApplet::new(ports, config).unwrap();
     assert!(applet.arm());
     let mut router = Router::new();

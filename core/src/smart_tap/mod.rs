@@ -13,9 +13,11 @@
 //! - authenticated: a NEGOTIATE verified; a later NEGOTIATE replaces or (on failure)
 //!   wipes it. Every refusal after parsing answers `9500` after the same work (one
 //!   ECDSA verify, against a dummy key if need be), so a terminal cannot learn which
-//!   collectors the wallet holds passes or keys for (§6.3 steps 4–7, §8); after [`SmartTapConfig::max_failed_negotiations`] failures → `9406`;
+//!   collectors the wallet holds passes or keys for (§6.3 steps 4–7, §8); when the
+//!   failure budget ([`budget`], a rate over time that deactivation does not reset)
+//!   is spent → `9406`;
 //! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
-//! - `deactivate` wipes everything (zeroizing keys) and re-arms.
+//! - `deactivate` wipes everything (zeroizing keys) but the failure budget, and re-arms.
 //!
 //! Submodules follow the spec's concerns: [`records`] (§4–5, §7), [`fci`] (§6.1–6.2),
 //! [`negotiate`] (§6.3), [`get_data`] (§6.4–6.5, §7.3), [`push`] (§6.6),
@@ -27,6 +29,7 @@
     clippy::arithmetic_side_effects
 )]
 
+pub mod budget;
 pub mod crypto;
 pub mod fci;
 pub mod get_data;
@@ -46,6 +49,8 @@ use crate::ports::{
 };
 use crate::router::{Applet, Deactivation};
 
+use budget::FailureBucket;
+pub use budget::NegotiationBudget;
 use get_data::{Chain, GetDataRequest};
 use negotiate::NegotiateRequest;
 use push::PushRequest;
@@ -91,8 +96,9 @@ pub struct SmartTapConfig {
     /// Accept pre-signed authentication (auth byte without the live bit) and answer
     /// `9002`; off by default because it allows replaying a captured NEGOTIATE (§6.3).
     pub accept_pre_signed: bool,
-    /// Failed NEGOTIATEs allowed per field session before answering `9406`.
-    pub max_failed_negotiations: u32,
+    /// How many NEGOTIATEs may fail over time, across field sessions, before the
+    /// applet answers `9406` ([`budget`]; default 8 at once, then one per 15 s).
+    pub negotiation_budget: NegotiationBudget,
 }
 
 impl Default for SmartTapConfig {
@@ -104,7 +110,7 @@ impl Default for SmartTapConfig {
             capabilities: 0x03,
             chunk_size: 256,
             accept_pre_signed: false,
-            max_failed_negotiations: 8,
+            negotiation_budget: NegotiationBudget::default(),
         }
     }
 }
@@ -118,6 +124,8 @@ pub enum ConfigError {
     TransactionMode(u8),
     #[error("chunk size must be at least 1")]
     ChunkSize,
+    #[error("NEGOTIATE budget refill interval must be at least 1 ms, got {0}")]
+    RefillInterval(i64),
 }
 
 impl SmartTapConfig {
@@ -131,6 +139,9 @@ impl SmartTapConfig {
         }
         if self.chunk_size == 0 {
             return Err(ConfigError::ChunkSize);
+        }
+        if self.negotiation_budget.refill_ms < 1 {
+            return Err(ConfigError::RefillInterval(self.negotiation_budget.refill_ms));
         }
         Ok(())
     }
@@ -154,7 +165,7 @@ pub struct SmartTapApplet {
     selected: bool,
     session: Option<Session>,
     chain: Chain,
-    failed_negotiations: u32,
+    failures: FailureBucket,
     /// Verifies refused NEGOTIATEs when the wallet has no key (see `authenticate`).
     dummy_key: p256::PublicKey,
 }
@@ -165,7 +176,7 @@ impl std::fmt::Debug for SmartTapApplet {
             .field("armed", &self.ephemeral.is_some())
             .field("selected", &self.selected)
             .field("authenticated", &self.session.as_ref().map(|s| s.collector))
-            .field("failed_negotiations", &self.failed_negotiations)
+            .field("negotiation_tokens", &self.failures.tokens())
             .finish_non_exhaustive()
     }
 }
@@ -175,6 +186,7 @@ impl SmartTapApplet {
     /// generation off the APDU path.
     pub fn new(ports: SmartTapPorts, config: SmartTapConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        let failures = FailureBucket::new(&config.negotiation_budget);
         Ok(SmartTapApplet {
             ports,
             config,
@@ -182,7 +194,7 @@ impl SmartTapApplet {
             selected: false,
             session: None,
             chain: Chain::Idle,
-            failed_negotiations: 0,
+            failures,
             dummy_key: crypto::dummy_collector_key(),
         })
     }
@@ -247,19 +259,17 @@ impl SmartTapApplet {
         if !self.selected {
             return Response::status(status::INVALID_STATE);
         }
-        if self.failed_negotiations >= self.config.max_failed_negotiations {
-            log::warn!("smart tap: NEGOTIATE refused after {} failures", self.failed_negotiations);
+        let now = self.ports.clock.now();
+        if !self.failures.has_token(&self.config.negotiation_budget, now) {
+            log::warn!("smart tap: NEGOTIATE refused: failure budget spent");
             return Response::status(status::TOO_MANY_REQUESTS);
         }
         // Fail closed: whatever happens next, an earlier session is no longer current.
         self.wipe_session();
         match self.authenticate(command.data) {
-            Ok((data, sw)) => {
-                self.failed_negotiations = 0;
-                Response::new(data, sw)
-            }
+            Ok((data, sw)) => Response::new(data, sw),
             Err(sw) => {
-                self.failed_negotiations = self.failed_negotiations.saturating_add(1);
+                self.failures.take();
                 Response::status(sw)
             }
         }
@@ -452,7 +462,6 @@ impl Applet for SmartTapApplet {
         self.wipe_session();
         self.ephemeral = None;
         self.selected = false;
-        self.failed_negotiations = 0;
         self.emit(WalletEvent::Deactivated);
         self.arm();
     }
@@ -481,5 +490,6 @@ mod tests {
         assert_eq!(bad(|c| c.wallet_label = "x".repeat(65)), ConfigError::Label(65));
         assert_eq!(bad(|c| c.transaction_mode = 0x04), ConfigError::TransactionMode(0x04));
         assert_eq!(bad(|c| c.chunk_size = 0), ConfigError::ChunkSize);
+        assert_eq!(bad(|c| c.negotiation_budget.refill_ms = 0), ConfigError::RefillInterval(0));
     }
 }

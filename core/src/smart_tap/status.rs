@@ -31,7 +31,8 @@ pub const INVALID_CRYPTO_INPUT: StatusWord = StatusWord(0x9403);
 pub const NO_MORE_DATA: StatusWord = StatusWord(0x9404);
 /// GET MORE DATA after the last chunk was sent.
 pub const ALL_DATA_SENT: StatusWord = StatusWord(0x9405);
-/// Too many requests (here: too many failed NEGOTIATEs in one field session).
+/// Too many requests (here: the failed-NEGOTIATE budget is spent, see
+/// [`super::budget`]).
 pub const TOO_MANY_REQUESTS: StatusWord = StatusWord(0x9406);
 /// Authentication failed: every NEGOTIATE refusal after parsing — no redeemable pass,
 /// unknown collector/key version, malformed terminal key, bad signature, refused mode.
