@@ -42,7 +42,8 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
     }
 }
 
-/// What the user is doing when a terminal is met.
+/// What the user is doing when a terminal is met. Until the app first calls
+/// `Wallet.setUiContext`, the wallet assumes [`UiContext::Locked`] (fail-closed).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum UiContext {
     /// This pass is open in the app: only it may be sent.
@@ -51,7 +52,7 @@ pub enum UiContext {
     Home,
     /// Device unlocked, wallet not in front.
     Unlocked,
-    /// Device locked.
+    /// Device locked; also what a newly opened wallet assumes.
     Locked,
 }
 

@@ -99,7 +99,10 @@ impl Wallet {
         })
     }
 
-    /// What the user is doing (pass open, home, unlocked, locked).
+    /// What the user is doing (pass open, home, unlocked, locked). A freshly opened
+    /// wallet is `UiContext.Locked` (fail-closed): with `LockedPolicy.REQUIRE_UNLOCK` it
+    /// sends no pass (the terminal hears `9300`) until the app reports the context, so
+    /// call this from `onResume`/`onPause` and the screen/keyguard callbacks.
     pub fn set_ui_context(&self, context: UiContext) {
         let _ = guard("Wallet.setUiContext", || {
             self.inner.set_ui_context(context.into());

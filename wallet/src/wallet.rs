@@ -315,7 +315,9 @@ impl Wallet {
         Ok(())
     }
 
-    /// What the user is doing (pass open, home, unlocked, locked).
+    /// What the user is doing (pass open, home, unlocked, locked). A wallet starts
+    /// [`UiContext::Locked`] (fail-closed): until the app reports a context, a wallet
+    /// with [`crate::LockedPolicy::RequireUnlock`] sends no pass.
     pub fn set_ui_context(&self, context: UiContext) {
         self.engine.set_ui_context(context);
     }

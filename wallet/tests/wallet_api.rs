@@ -24,6 +24,18 @@ fn open(dir: &tempfile::TempDir, rec: Arc<Recorder>, transport: Arc<OneFile>) ->
     Wallet::open(&dir.path().join("w.redb"), &[7u8; 32], config, host).unwrap()
 }
 
+/// Fail-closed (issue 12): a wallet is Locked until the app reports a context.
+#[test]
+fn a_new_wallet_assumes_the_device_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir, Arc::new(Recorder::default()), OneFile::new(URL, demo_bundle()));
+    assert_eq!(w.ui_context(), UiContext::Locked);
+    w.set_ui_context(UiContext::Home);
+    drop(w);
+    let w = open(&dir, Arc::new(Recorder::default()), OneFile::new(URL, demo_bundle()));
+    assert_eq!(w.ui_context(), UiContext::Locked, "not persisted: each open starts locked");
+}
+
 #[test]
 fn whole_api() {
     let dir = tempfile::tempdir().unwrap();
