@@ -129,6 +129,20 @@ pub fn object_ref(object_id: &str) -> [u8; 8] {
 mod tests {
     use super::*;
 
+    /// HMAC and SHA-256 states wipe themselves on drop (the `zeroize` features of `hmac`
+    /// and `sha2` in the workspace manifest): an `Hmac<Sha256>` is a block buffer plus
+    /// two SHA-256 cores, and HKDF keeps its PRK in one. hmac 0.13.0 does not mark
+    /// `Hmac` itself `ZeroizeOnDrop`, so its parts are checked.
+    #[test]
+    fn hmac_and_sha256_states_zeroize_on_drop() {
+        use hmac::block_api::HmacCore;
+        use hmac::digest::block_api::{Buffer, CoreProxy};
+        fn wiped<T: hmac::digest::zeroize::ZeroizeOnDrop>() {}
+        wiped::<<Sha256 as CoreProxy>::Core>();
+        wiped::<Buffer<HmacCore<Sha256>>>();
+        wiped::<Sha256>();
+    }
+
     #[test]
     fn dummy_collector_key_is_a_nothing_up_my_sleeve_point() {
         let digest = Sha256::digest(b"hce-wallet smart tap dummy collector key\x01");
