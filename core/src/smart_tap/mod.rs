@@ -397,7 +397,10 @@ impl SmartTapApplet {
             return Response::status(sw::UNKNOWN);
         };
         let data = get_data::answer(&request.session, reb);
-        log::info!("smart tap: pass {} sent to collector {collector}", pass.object_id);
+        // Object IDs can carry member numbers (`1990.foo-member-7731`): debug level only;
+        // the app hears the ID in the PassSent event (issue 12).
+        log::info!("smart tap: a pass was sent to collector {collector}");
+        log::debug!("smart tap: pass {} sent to collector {collector}", pass.object_id);
         self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
         let limit = self.chunk_limit(command);
         self.chain.start(data, status::OK, limit)

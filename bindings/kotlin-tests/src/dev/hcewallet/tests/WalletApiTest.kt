@@ -205,6 +205,9 @@ class WalletApiTest {
         assertTrue("the tap was logged at all", sink.lines.isNotEmpty())
         val secrets = listOf(value, s.rootKey.hex()) + okms.flatMap { listOf(it.hex(), it.copyOf(16).hex(), it.copyOfRange(16, 48).hex()) }
         for (secret in secrets) assertFalse("log leaks a secret", log.contains(secret, ignoreCase = true))
+        // Object IDs (which can carry member numbers) appear at debug level at most.
+        val loud = sink.lines.filter { it.startsWith("INFO ") || it.startsWith("WARN ") || it.startsWith("ERROR ") }
+        for (line in loud) assertFalse("object ID at info: $line", line.contains("$DEMO_ISSUER.solo"))
     }
 
     @Test
