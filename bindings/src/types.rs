@@ -188,6 +188,9 @@ pub enum WalletEvent {
         updates: u32,
     },
     Deactivated,
+    /// The app's `LogSink` threw while the library logged; it was removed (records are
+    /// dropped, the tap went on). Call `setLogSink` again to resume.
+    LogSinkFailed,
     SyncFinished {
         outcome: SyncOutcome,
     },

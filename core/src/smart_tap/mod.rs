@@ -461,12 +461,14 @@ impl Applet for SmartTapApplet {
     }
 
     fn deactivate(&mut self, reason: Deactivation) {
-        log::debug!("smart tap: deactivated ({reason:?})");
+        // Wipe, tell the app and re-arm before logging: if the host's logger panics, the
+        // session is gone and the app has heard of it all the same (issue 12).
         self.wipe_session();
         self.ephemeral = None;
         self.selected = false;
         self.emit(WalletEvent::Deactivated);
         self.arm();
+        log::debug!("smart tap: deactivated ({reason:?})");
     }
 }
 
