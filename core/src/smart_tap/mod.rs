@@ -19,6 +19,22 @@
 //! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
 //! - `deactivate` wipes everything (zeroizing keys) but the failure budget, and re-arms.
 //!
+//! Ne (issue 12): no answer carries more data bytes than the command's Ne (Le absent
+//! counts as `00` = 256, spec §2). Per command:
+//! - SELECT OSE / Smart Tap 2 (§6.1, §6.2): the spec defines no chaining for them, so a
+//!   too-small Le gets ISO `6Cxx` (xx = the answer's length), no data, and the SELECT is
+//!   not executed (the session and selection stay as they were); the terminal repeats it
+//!   with Le = xx or `00`.
+//! - NEGOTIATE (§6.3): the `nrs` answer has a fixed length known once the command
+//!   parses; a too-small Le gets `6Cxx` before any lookup or verify, no session, and no
+//!   failure is charged to the budget.
+//! - GET DATA (§6.4) and GET MORE DATA (§6.5): the spec's chaining — the first slice of
+//!   at most Ne bytes with `9100`, each GET MORE DATA the next slice of at most its Ne.
+//! - PUSH DATA (§6.6): the `psr` answer length is known after parsing; a too-small Le
+//!   gets `6Cxx` and the push is not handed to the listener.
+//!
+//! Status-only answers are unaffected.
+//!
 //! Submodules follow the spec's concerns: [`records`] (§4–5, §7), [`fci`] (§6.1–6.2),
 //! [`negotiate`] (§6.3), [`get_data`] (§6.4–6.5, §7.3), [`push`] (§6.6),
 //! [`session`] and [`crypto`] (§11), [`status`] (§8).
@@ -147,6 +163,13 @@ impl SmartTapConfig {
     }
 }
 
+/// Why a NEGOTIATE got no session: a failure (charged to the budget) or a Le too small
+/// for the answer (the command was not executed, nothing charged).
+enum Refusal {
+    Failed(StatusWord),
+    WrongLe(StatusWord),
+}
+
 /// Everything outside the applet that it talks to (see [`crate::ports`]).
 pub struct SmartTapPorts {
     pub key_ring: Arc<dyn IssuerKeyRing>,
@@ -266,9 +289,10 @@ impl SmartTapApplet {
         }
         // Fail closed: whatever happens next, an earlier session is no longer current.
         self.wipe_session();
-        match self.authenticate(command.data) {
+        match self.authenticate(command.data, command.ne()) {
             Ok((data, sw)) => Response::new(data, sw),
-            Err(sw) => {
+            Err(Refusal::WrongLe(sw)) => Response::status(sw),
+            Err(Refusal::Failed(sw)) => {
                 self.failures.take();
                 Response::status(sw)
             }
@@ -284,14 +308,18 @@ impl SmartTapApplet {
     /// neither the status word nor the time tells a terminal which collectors the wallet
     /// holds passes or keys for. Parse errors (`9402`, `9502`) depend on the command
     /// bytes alone. The app still hears the precise [`AuthFailure`].
-    fn authenticate(&mut self, data: &[u8]) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+    fn authenticate(&mut self, data: &[u8], ne: usize) -> Result<(Vec<u8>, StatusWord), Refusal> {
         let Some(eph) = self.ephemeral.as_ref() else {
-            return Err(status::INVALID_STATE);
+            return Err(Refusal::Failed(status::INVALID_STATE));
         };
         let request = NegotiateRequest::parse(data).map_err(|e| {
             log::info!("smart tap: malformed NEGOTIATE: {e}");
-            e.status()
+            Refusal::Failed(e.status())
         })?;
+        let answer = negotiate::answer(&request.session, &eph.public);
+        if answer.len() > ne {
+            return Err(Refusal::WrongLe(sw::wrong_le(answer.len())));
+        }
         let (collector, key_version) = (request.collector, request.key_version);
         let now = self.ports.clock.now();
         let terminal_key = p256::PublicKey::from_sec1_bytes(&request.terminal_key).ok();
@@ -320,7 +348,7 @@ impl SmartTapApplet {
                     key_version,
                     reason,
                 });
-                return Err(status::AUTH_FAILED);
+                return Err(Refusal::Failed(status::AUTH_FAILED));
             }
         };
         let info_prefix = request.info_prefix(&eph.nonce);
@@ -329,9 +357,8 @@ impl SmartTapApplet {
             crypto::derive_session_keys(&eph.secret, &terminal_key, &eph.public, &info)
         else {
             log::error!("smart tap: key derivation failed");
-            return Err(sw::UNKNOWN);
+            return Err(Refusal::Failed(sw::UNKNOWN));
         };
-        let answer = negotiate::answer(&request.session, &eph.public);
         self.session = Some(Session { id: request.session.id, collector, key_version, live, keys });
         log::info!("smart tap: collector {collector} v{key_version} authenticated (live: {live})");
         self.emit(WalletEvent::Authenticated { collector, key_version });
@@ -414,6 +441,10 @@ impl SmartTapApplet {
                 return Response::status(e.status());
             }
         };
+        let answer = push::answer(&request.session);
+        if answer.len() > command.ne() {
+            return Response::status(sw::wrong_le(answer.len()));
+        }
         // Only a push inside the authenticated session speaks for its collector (§6.6).
         let collector =
             self.session.as_ref().filter(|s| s.id == request.session.id).map(|s| s.collector);
@@ -423,7 +454,7 @@ impl SmartTapApplet {
             None => 0,
         };
         self.emit(WalletEvent::PushReceived { collector, updates });
-        Response::new(push::answer(&request.session), status::OK)
+        Response::new(answer, status::OK)
     }
 }
 
@@ -432,9 +463,9 @@ impl Applet for SmartTapApplet {
         AIDS
     }
 
-    fn select(&mut self, aid: &[u8], _command: &Command<'_>) -> Response {
-        self.wipe_session();
+    fn select(&mut self, aid: &[u8], command: &Command<'_>) -> Response {
         if !self.arm() {
+            self.wipe_session();
             return Response::status(sw::FILE_NOT_FOUND);
         }
         let Some(eph) = self.ephemeral.as_ref() else {
@@ -447,6 +478,11 @@ impl Applet for SmartTapApplet {
         } else {
             return Response::status(sw::FILE_NOT_FOUND);
         };
+        if data.len() > command.ne() {
+            // Not executed: the session and the selection stay as they were.
+            return Response::status(sw::wrong_le(data.len()));
+        }
+        self.wipe_session();
         self.selected = true;
         Response::new(data, status::OK)
     }
