@@ -73,3 +73,72 @@ fn import_list_show_remove_events() {
     .unwrap();
     assert_eq!(s.pass_count().unwrap(), 2);
 }
+
+/// `hcectl` with any arguments and no `HCE_WALLET_KEY`: (exit code, stdout + stderr).
+fn hcectl_raw(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hcectl"))
+        .args(args)
+        .env_remove("HCE_WALLET_KEY")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Issue 12: every input error names the flag (or subcommand argument) and the form it
+/// expects — a raw binary key file is not "stream did not contain valid UTF-8".
+#[test]
+fn input_errors_name_the_flag_and_the_expected_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wallet.redb");
+
+    let binary = dir.path().join("root.bin");
+    std::fs::write(&binary, [0xFFu8, 0x00, 0x9C, 0x81].repeat(8)).unwrap();
+    let (code, text) = hcectl(&["list"], &binary, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("expected 64 hex digits"), "{text}");
+    assert!(!text.contains("UTF-8"), "{text}");
+
+    let short = dir.path().join("short.key");
+    std::fs::write(&short, "abcd").unwrap();
+    let (code, text) = hcectl(&["list"], &short, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("64 hex digits"), "{text}");
+
+    let missing = dir.path().join("nope.key");
+    let (code, text) = hcectl(&["list"], &missing, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("64 hex digits"), "{text}");
+
+    let (code, text) =
+        hcectl_raw(&["wallet".as_ref(), "--store".as_ref(), store.as_os_str(), "list".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("HCE_WALLET_KEY") && text.contains("--key-file"), "{text}");
+
+    let key = dir.path().join("root.key");
+    std::fs::write(&key, "7e".repeat(32)).unwrap();
+    let absent = dir.path().join("absent.json");
+    let (code, text) = hcectl(&["import", absent.to_str().unwrap()], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("import") && text.contains("absent.json"), "{text}");
+    assert!(text.contains("JSON or JWT"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--session-id".as_ref(), "zz".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--session-id") && text.contains("16 hex digits"), "{text}");
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--session-id".as_ref(), "0102".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--session-id") && text.contains("16 hex digits"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--key".as_ref(), missing.as_os_str()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key") && text.contains("nope.key"), "{text}");
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--key".as_ref(), key.as_os_str()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key") && text.contains("PEM"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--service-type".as_ref(), "zz".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--service-type") && text.contains("hex byte"), "{text}");
+}

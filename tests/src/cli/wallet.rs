@@ -43,14 +43,23 @@ pub enum WalletAction {
 }
 
 fn store_error(path: &std::path::Path) -> impl Fn(hce_wallet_store::StoreError) -> CliError + '_ {
-    move |e| CliError::Usage(format!("{}: {e}", path.display()))
+    move |e| CliError::Usage(format!("--store {}: {e}", path.display()))
 }
 
 /// Runs one `hcectl wallet` action. Exit status 0 on success.
 pub fn run(args: &WalletArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let key = match &args.key_file {
-        Some(f) => RootKey::from_hex_file(f).map_err(store_error(f))?,
-        None => RootKey::from_env().map_err(store_error(&args.store))?,
+        Some(f) => RootKey::from_hex_file(f).map_err(|e| {
+            CliError::Usage(format!(
+                "--key-file {}: {e} (the file must hold the root key as 64 hex digits)",
+                f.display()
+            ))
+        })?,
+        None => RootKey::from_env().map_err(|e| {
+            CliError::Usage(format!(
+                "HCE_WALLET_KEY: {e} (set it to 64 hex digits, or give --key-file FILE)"
+            ))
+        })?,
     };
     let store = Store::open(&args.store, &key).map_err(store_error(&args.store))?;
     let fail = store_error(&args.store);
@@ -60,9 +69,14 @@ pub fn run(args: &WalletArgs, out: &mut dyn Write) -> Result<u8, CliError> {
                 return Err(CliError::Usage("import: name at least one JSON or JWT file".into()));
             }
             for f in files {
-                let text = std::fs::read_to_string(f)?;
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    CliError::Usage(format!(
+                        "import {}: {e} (expected a Google Wallet JSON or JWT text file)",
+                        f.display()
+                    ))
+                })?;
                 let batch = import_json(&text)
-                    .map_err(|e| CliError::Usage(format!("{}: {e}", f.display())))?;
+                    .map_err(|e| CliError::Usage(format!("import {}: {e}", f.display())))?;
                 let n = store.import_batch(&batch).map_err(&fail)?;
                 store
                     .append_event(EventRecord {
