@@ -79,6 +79,20 @@ impl Wallet {
         guard("Wallet.importPassJson", || Ok(self.inner.import_pass_json(&json)?))
     }
 
+    /// Imports one bare Google Wallet REST resource as issuers keep it (the body sent to
+    /// the REST `insert` method; no `kind` needed) of `resourceType`: `loyaltyClass`,
+    /// `loyaltyObject`, `walletobjects#giftCardClass`, ... (a `kind` in the body must
+    /// agree). All or nothing; returns the imported object IDs.
+    pub fn import_pass_resource(
+        &self,
+        json: String,
+        resource_type: String,
+    ) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importPassResource", || {
+            Ok(self.inner.import_pass_resource(&json, &resource_type)?)
+        })
+    }
+
     /// Every pass, sorted by object ID.
     pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
         guard("Wallet.listPasses", || {

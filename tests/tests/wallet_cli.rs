@@ -142,3 +142,38 @@ fn input_errors_name_the_flag_and_the_expected_form() {
     assert_ne!(code, 0, "{text}");
     assert!(text.contains("--service-type") && text.contains("hex byte"), "{text}");
 }
+
+/// Issue 12: `import --type` takes the bare REST bodies issuers keep (no `kind`).
+#[test]
+fn import_takes_bare_rest_resources_with_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wallet.redb");
+    let key = dir.path().join("root.key");
+    std::fs::write(&key, "7e".repeat(32)).unwrap();
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/passes/good/");
+    let class = format!("{good}loyalty-class-rest-bare.json");
+    let object = format!("{good}loyalty-object-rest-bare.json");
+
+    // Without --type a bare body cannot be told apart.
+    let (code, text) = hcectl(&["import", &class], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("import") && text.contains("kind"), "{text}");
+    let (code, text) = hcectl(&["import", "--type", "loyaltyThing", &class], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--type loyaltyThing") && text.contains("loyaltyClass"), "{text}");
+
+    let (code, text) = hcectl(&["import", "--type", "loyaltyClass", &class], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = hcectl(&["import", "--type", "LoyaltyObject", &object], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("imported 1 pass objects"), "{text}");
+    let (code, text) = hcectl(&["show", "3265320111641956183.bare-rest-object"], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("class       3265320111641956183.bare-rest-class"), "{text}");
+    assert!(text.contains("type        Loyalty") && text.contains("value       present"), "{text}");
+    assert!(!text.contains("BARE-42"), "{text}");
+    // The `kind` form still works without --type.
+    let with_kind = format!("{good}loyalty-class-rest.json");
+    let (code, text) = hcectl(&["import", &with_kind], &key, &store);
+    assert_eq!(code, 0, "{text}");
+}
