@@ -35,6 +35,13 @@
 //!
 //! Status-only answers are unaffected.
 //!
+//! Long answers (§6.5, §13a): a GET DATA answer is sent only if a real reader can
+//! reassemble it — at most [`get_data::MAX_CHAINED_ANSWERS`] (11) slices of the slice size
+//! (`min(chunk_size, Ne)`), and at most [`get_data::MAX_CHAINED_BYTES`] (4096) bytes, after
+//! zlib when the terminal accepts it. A longer one is refused precisely: the terminal hears
+//! `9001` with no data (what readers handle cleanly as "nothing to send", §13a), the app
+//! hears [`WalletEvent::AnswerTooLarge`] with the sizes, and no pass data leaves.
+//!
 //! Submodules follow the spec's concerns: [`records`] (§4–5, §7), [`fci`] (§6.1–6.2),
 //! [`negotiate`] (§6.3), [`get_data`] (§6.4–6.5, §7.3), [`push`] (§6.6),
 //! [`session`] and [`crypto`] (§11), [`status`] (§8).
@@ -424,12 +431,26 @@ impl SmartTapApplet {
             return Response::status(sw::UNKNOWN);
         };
         let data = get_data::answer(&request.session, reb);
+        let limit = self.chunk_limit(command);
+        let max = get_data::max_answer_len(limit);
+        if data.len() > max {
+            log::warn!(
+                "smart tap: answer of {} bytes exceeds the {max} a reader reassembles; not sent",
+                data.len()
+            );
+            self.emit(WalletEvent::AnswerTooLarge {
+                collector,
+                object_id: pass.object_id.clone(),
+                bytes: data.len(),
+                limit: max,
+            });
+            return Response::status(status::NO_PASSES);
+        }
         // Object IDs can carry member numbers (`1990.foo-member-7731`): debug level only;
         // the app hears the ID in the PassSent event (issue 12).
         log::info!("smart tap: a pass was sent to collector {collector}");
         log::debug!("smart tap: pass {} sent to collector {collector}", pass.object_id);
         self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
-        let limit = self.chunk_limit(command);
         self.chain.start(data, status::OK, limit)
     }
 
