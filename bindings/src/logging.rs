@@ -3,7 +3,14 @@
 //! ([`set_log_sink`], STYLE §4: optional, never needed for correct operation).
 //! The library never logs keys, session secrets or redemption values; a Kotlin test
 //! captures a whole tap through the sink and searches it for them.
+//!
+//! A sink that throws (a Kotlin exception becomes a Rust panic in the callback) is
+//! caught like the listener and HTTP callbacks (issue 12): the record is dropped, the
+//! sink is removed so that the next line does not throw again, and the next
+//! `Wallet.processApdu`/`onDeactivated` tells the app with `WalletEvent.LogSinkFailed`.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, PoisonError, RwLock};
 
 use log::{LevelFilter, Log, Metadata, Record};
@@ -74,13 +81,25 @@ impl Log for FfiLogger {
         if record.level() <= self.platform_level {
             self.platform.log(record);
         }
-        let guard = self.sink.read().unwrap_or_else(PoisonError::into_inner);
-        if let Some(s) = guard.as_ref().filter(|s| record.level() <= s.level) {
-            s.sink.log(
-                record.level().into(),
-                record.target().to_owned(),
-                record.args().to_string(),
-            );
+        let failed = {
+            let guard = self.sink.read().unwrap_or_else(PoisonError::into_inner);
+            match guard.as_ref().filter(|s| record.level() <= s.level) {
+                Some(s) => catch_unwind(AssertUnwindSafe(|| {
+                    s.sink.log(
+                        record.level().into(),
+                        record.target().to_owned(),
+                        record.args().to_string(),
+                    )
+                }))
+                .is_err(),
+                None => false,
+            }
+        };
+        if failed {
+            // Not through `log!`: this logger is the one that failed.
+            *self.sink.write().unwrap_or_else(PoisonError::into_inner) = None;
+            update_max_level(self);
+            SINK_FAILED.store(true, Ordering::SeqCst);
         }
     }
 
@@ -90,6 +109,13 @@ impl Log for FfiLogger {
 }
 
 static INIT: Once = Once::new();
+/// Set when the app's sink threw and was removed; taken by [`take_sink_failure`].
+static SINK_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the app's log sink threw (and was removed) since the last call.
+pub(crate) fn take_sink_failure() -> bool {
+    SINK_FAILED.swap(false, Ordering::SeqCst)
+}
 static LOGGER: std::sync::OnceLock<&'static FfiLogger> = std::sync::OnceLock::new();
 
 #[cfg(target_os = "android")]
@@ -133,6 +159,8 @@ fn update_max_level(logger: &FfiLogger) {
 
 /// Sends the library's log records at `level` and above to `sink` as well (`None`
 /// removes it). Returns false if another logger owned the process before the wallet.
+/// A sink that throws is removed; the wallet then reports `WalletEvent.LogSinkFailed`
+/// (install it again to resume).
 #[uniffi::export]
 pub fn set_log_sink(sink: Option<Arc<dyn LogSink>>, level: LogLevel) -> bool {
     init();

@@ -42,7 +42,8 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
     }
 }
 
-/// What the user is doing when a terminal is met.
+/// What the user is doing when a terminal is met. Until the app first calls
+/// `Wallet.setUiContext`, the wallet assumes [`UiContext::Locked`] (fail-closed).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum UiContext {
     /// This pass is open in the app: only it may be sent.
@@ -51,7 +52,7 @@ pub enum UiContext {
     Home,
     /// Device unlocked, wallet not in front.
     Unlocked,
-    /// Device locked.
+    /// Device locked; also what a newly opened wallet assumes.
     Locked,
 }
 
@@ -187,6 +188,18 @@ pub enum WalletEvent {
         updates: u32,
     },
     Deactivated,
+    /// The selected pass was not sent: its answer (`bytes`) is longer than a real reader
+    /// reassembles (`limit`: 11 chained answers, at most 4096 bytes). The terminal heard
+    /// `9001` (nothing to send).
+    PassTooLarge {
+        collector_id: u32,
+        object_id: String,
+        bytes: u32,
+        limit: u32,
+    },
+    /// The app's `LogSink` threw while the library logged; it was removed (records are
+    /// dropped, the tap went on). Call `setLogSink` again to resume.
+    LogSinkFailed,
     SyncFinished {
         outcome: SyncOutcome,
     },
@@ -235,6 +248,14 @@ impl From<Notice> for WalletEvent {
                     updates: u32::try_from(updates).unwrap_or(u32::MAX),
                 },
                 CoreEvent::Deactivated => WalletEvent::Deactivated,
+                CoreEvent::AnswerTooLarge { collector, object_id, bytes, limit } => {
+                    WalletEvent::PassTooLarge {
+                        collector_id: id(collector),
+                        object_id,
+                        bytes: u32::try_from(bytes).unwrap_or(u32::MAX),
+                        limit: u32::try_from(limit).unwrap_or(u32::MAX),
+                    }
+                }
                 CoreEvent::Payment(p) => WalletEvent::Payment {
                     name: p.name().to_owned(),
                     token_ref: p.token().map(|t| t.as_str().to_owned()),

@@ -17,6 +17,9 @@ use crate::types::{
 #[derive(uniffi::Object)]
 pub struct Wallet {
     inner: Arc<hce_wallet::Wallet>,
+    /// The app's listener, also told about failures outside the wallet proper (a log
+    /// sink that threw).
+    listener: Option<Arc<dyn WalletListener>>,
 }
 
 impl std::fmt::Debug for Wallet {
@@ -42,6 +45,7 @@ impl Wallet {
         guard("Wallet.open", || {
             let host = hce_wallet::Host {
                 listener: listener
+                    .clone()
                     .map(|l| Arc::new(ListenerAdapter(l)) as Arc<dyn hce_wallet::WalletListener>),
                 transport: transport
                     .map(|t| Arc::new(TransportAdapter(t)) as Arc<dyn hce_wallet::HttpTransport>),
@@ -49,13 +53,15 @@ impl Wallet {
             };
             let inner =
                 hce_wallet::Wallet::open(&PathBuf::from(path), &root_key, config.into(), host)?;
-            Ok(Arc::new(Wallet { inner: Arc::new(inner) }))
+            Ok(Arc::new(Wallet { inner: Arc::new(inner), listener }))
         })
     }
 
     /// Answers one command APDU (`data ‖ SW`). Never throws: a failure is a status word.
     pub fn process_apdu(&self, apdu: Vec<u8>) -> Vec<u8> {
-        self.inner.process_apdu(&apdu)
+        let response = self.inner.process_apdu(&apdu);
+        self.report_log_sink_failure();
+        response
     }
 
     /// The NFC link went away or another service's AID was selected.
@@ -64,12 +70,27 @@ impl Wallet {
             self.inner.on_deactivated(reason.into());
             Ok(())
         });
+        self.report_log_sink_failure();
     }
 
     /// Imports Google Wallet JSON (classes and objects, or a save-to-wallet JWT payload).
     /// All or nothing; returns the imported object IDs.
     pub fn import_pass_json(&self, json: String) -> Result<Vec<String>, WalletError> {
         guard("Wallet.importPassJson", || Ok(self.inner.import_pass_json(&json)?))
+    }
+
+    /// Imports one bare Google Wallet REST resource as issuers keep it (the body sent to
+    /// the REST `insert` method; no `kind` needed) of `resourceType`: `loyaltyClass`,
+    /// `loyaltyObject`, `walletobjects#giftCardClass`, ... (a `kind` in the body must
+    /// agree). All or nothing; returns the imported object IDs.
+    pub fn import_pass_resource(
+        &self,
+        json: String,
+        resource_type: String,
+    ) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importPassResource", || {
+            Ok(self.inner.import_pass_resource(&json, &resource_type)?)
+        })
     }
 
     /// Every pass, sorted by object ID.
@@ -99,7 +120,10 @@ impl Wallet {
         })
     }
 
-    /// What the user is doing (pass open, home, unlocked, locked).
+    /// What the user is doing (pass open, home, unlocked, locked). A freshly opened
+    /// wallet is `UiContext.Locked` (fail-closed): with `LockedPolicy.REQUIRE_UNLOCK` it
+    /// sends no pass (the terminal hears `9300`) until the app reports the context, so
+    /// call this from `onResume`/`onPause` and the screen/keyguard callbacks.
     pub fn set_ui_context(&self, context: UiContext) {
         let _ = guard("Wallet.setUiContext", || {
             self.inner.set_ui_context(context.into());
@@ -145,8 +169,93 @@ impl Wallet {
     }
 }
 
+impl Wallet {
+    /// Tells the listener once that the app's log sink threw and was removed (the JNI
+    /// fast path's taps are reported at the next `onDeactivated`).
+    fn report_log_sink_failure(&self) {
+        if crate::logging::take_sink_failure() {
+            if let Some(listener) = &self.listener {
+                let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    listener.on_event(crate::types::WalletEvent::LogSinkFailed)
+                }));
+                if told.is_err() {
+                    log::warn!("WalletListener.onEvent failed; LogSinkFailed dropped");
+                }
+            }
+        }
+    }
+}
+
 impl Drop for Wallet {
     fn drop(&mut self) {
         crate::fast_path::unregister(Some(&self.inner));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::logging::{set_log_sink, LogLevel, LogSink};
+    use crate::types::{LockedPolicy, WalletEvent};
+
+    /// What a Kotlin sink that throws looks like from Rust: a panic in the callback.
+    struct Throwing;
+    impl LogSink for Throwing {
+        fn log(&self, _level: LogLevel, _target: String, _message: String) {
+            panic!("LogSink threw");
+        }
+    }
+
+    #[derive(Default)]
+    struct Recording(Mutex<Vec<WalletEvent>>);
+    impl WalletListener for Recording {
+        fn on_event(&self, event: WalletEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+    }
+
+    fn apdu(hex: &str) -> Vec<u8> {
+        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// Issue 12: a throwing log sink no longer panics through the tap; the tap answers
+    /// its status words, the sink is removed, and the app hears `LogSinkFailed` once.
+    #[test]
+    fn a_throwing_log_sink_ends_the_tap_with_a_status_word_and_the_app_is_told() {
+        let dir = std::env::temp_dir().join(format!("hce-ffi-log-sink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.redb");
+        let _ = std::fs::remove_file(&path);
+        let config = WalletConfig {
+            pinned_bundle_roots: vec![],
+            sync_url: None,
+            chooser_window_ms: 60_000,
+            locked_policy: LockedPolicy::RequireUnlock,
+        };
+        let rec = Arc::new(Recording::default());
+        let listener: Arc<dyn WalletListener> = rec.clone();
+        let w =
+            Wallet::open(path.to_string_lossy().into(), vec![7; 32], config, Some(listener), None)
+                .unwrap();
+        assert!(set_log_sink(Some(Arc::new(Throwing)), LogLevel::Trace));
+        let select = w.process_apdu(apdu("00a404000a4f53452e5641532e303100"));
+        assert_eq!(select[select.len() - 2..], [0x90, 0x00]);
+        // A malformed NEGOTIATE is logged at info: the sink throws there.
+        assert_eq!(w.process_apdu(apdu("905300000354000000")), vec![0x94, 0x02]);
+        w.on_deactivated(DeactivationReason::LinkLoss);
+        let select = w.process_apdu(apdu("00a404000a4f53452e5641532e303100"));
+        assert_eq!(select[select.len() - 2..], [0x90, 0x00]);
+        assert_eq!(w.process_apdu(apdu("905300000354000000")), vec![0x94, 0x02]);
+        let events = rec.0.lock().unwrap().clone();
+        assert_eq!(
+            events.iter().filter(|e| **e == WalletEvent::LogSinkFailed).count(),
+            1,
+            "told once, and the removed sink throws no more: {events:?}"
+        );
+        drop(w);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

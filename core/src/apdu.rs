@@ -65,6 +65,15 @@ pub mod sw {
     pub const CLA_NOT_SUPPORTED: StatusWord = StatusWord(0x6E00);
     /// No precise diagnosis.
     pub const UNKNOWN: StatusWord = StatusWord(0x6F00);
+    /// SW1 of "wrong Le field": SW2 is the exact number of available data bytes
+    /// (`00` for 256), and the command was not executed (ISO/IEC 7816-4 §5.6).
+    pub const WRONG_LE_SW1: u8 = 0x6C;
+
+    /// `6Cxx` for an answer of `available` data bytes (more than 255 → `6C00`).
+    pub fn wrong_le(available: usize) -> StatusWord {
+        let sw2 = u8::try_from(available).unwrap_or(0);
+        StatusWord(u16::from_be_bytes([WRONG_LE_SW1, sw2]))
+    }
 }
 
 /// CLA of interindustry commands (SELECT).

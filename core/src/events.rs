@@ -39,6 +39,10 @@ pub enum WalletEvent {
     UnlockRequired { collector: CollectorId },
     /// A PUSH SMART TAP DATA arrived (spec §6.6); `applied` says whether the listener used it.
     PushReceived { collector: Option<CollectorId>, updates: usize },
+    /// The selected pass was not sent: its sealed answer (`bytes`) exceeds what a real
+    /// reader reassembles (`limit`: 11 chained answers of the slice size, at most 4096
+    /// bytes; smart-tap spec §13a). The terminal heard `9001` with no data.
+    AnswerTooLarge { collector: CollectorId, object_id: String, bytes: usize, limit: usize },
     /// The terminal went away or another AID was selected: per-tap state was wiped.
     Deactivated,
     /// A payment decision or a token life-cycle change (payment spec §12, §13).

@@ -102,16 +102,19 @@ impl PassType {
 }
 
 /// What the user is doing when the phone meets a terminal (spec §12.2 scenarios).
+///
+/// Fail-closed (issue 12): the default is [`UiContext::Locked`], so that until the app
+/// first reports a context, a wallet configured to require unlock sends no pass.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub enum UiContext {
     /// One pass is open in the wallet app: only that pass may go.
     PassOpen(String),
     /// Home screen, nothing open.
-    #[default]
     Home,
     /// Device unlocked, wallet app not in front.
     Unlocked,
-    /// Device locked.
+    /// Device locked; also the context before the app reports any.
+    #[default]
     Locked,
 }
 

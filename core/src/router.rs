@@ -74,20 +74,28 @@ impl Router {
     }
 
     /// Answers one command APDU with `data ‖ SW`. Never panics: a bug inside an applet
-    /// answers `6F00` and resets every applet rather than unwinding into the host.
+    /// (or a host logger or event sink that panics) answers `6F00` and resets every
+    /// applet rather than unwinding into the host. The reset comes first and the log
+    /// line after it, each guarded, so that a panicking logger can neither skip the
+    /// reset nor escape (issue 12).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         match catch_unwind(AssertUnwindSafe(|| self.dispatch(apdu))) {
             Ok(response) => response.to_bytes(),
             Err(_) => {
-                log::error!("applet panicked on an APDU; resetting all applets");
-                self.active = None;
-                for applet in &mut self.applets {
-                    let _ = catch_unwind(AssertUnwindSafe(|| {
-                        applet.deactivate(Deactivation::LinkLoss)
-                    }));
-                }
+                self.reset_after_panic();
+                let _ = catch_unwind(|| {
+                    log::error!("applet panicked on an APDU; all applets were reset");
+                });
                 Response::status(sw::UNKNOWN).to_bytes()
             }
+        }
+    }
+
+    /// Forgets the selection and deactivates every applet, each call guarded.
+    fn reset_after_panic(&mut self) {
+        self.active = None;
+        for applet in &mut self.applets {
+            let _ = catch_unwind(AssertUnwindSafe(|| applet.deactivate(Deactivation::LinkLoss)));
         }
     }
 

@@ -2,8 +2,8 @@
 //! every vertical, every accepted document form, field by field.
 
 use hce_wallet_core::pass::{
-    import_json, import_jwt, import_resource, parse_date_time, BalanceValue, DateTimeBound,
-    ImportBatch, Money, PassState, ResourceKind,
+    import_json, import_json_as, import_jwt, import_resource, parse_date_time, BalanceValue,
+    DateTimeBound, ImportBatch, Money, PassState, ResourceKind,
 };
 use hce_wallet_core::ports::PassType;
 
@@ -154,6 +154,65 @@ fn a_single_rest_resource_without_kind() {
     let wrong = r#"{"kind":"walletobjects#offerClass","id":"1.c"}"#;
     let err = import_resource(ResourceKind::Class(PassType::Loyalty), wrong).unwrap_err();
     assert_eq!(err.to_string(), "loyaltyClass.kind: expected walletobjects#loyaltyClass");
+}
+
+/// Issue 12: the bare `LoyaltyClass` / `LoyaltyObject` bodies an issuer sends to the REST
+/// `insert` method (no `kind`), with the vertical named by the caller, or read from
+/// `kind` when the body carries one.
+#[test]
+fn bare_rest_class_and_object_bodies_with_the_type_given() {
+    let class_text = fixture("loyalty-class-rest-bare.json");
+    let object_text = fixture("loyalty-object-rest-bare.json");
+    assert!(!class_text.contains("\"kind\"") && !object_text.contains("\"kind\""));
+    let class_kind = ResourceKind::from_name("loyaltyClass").unwrap();
+    let object_kind = ResourceKind::from_name("LoyaltyObject").unwrap();
+    assert_eq!(class_kind, ResourceKind::Class(PassType::Loyalty));
+    assert_eq!(object_kind, ResourceKind::Object(PassType::Loyalty));
+    let c = import_json_as(&class_text, Some(class_kind)).unwrap();
+    assert_eq!(c.classes.len(), 1);
+    assert!(c.objects.is_empty());
+    let class = &c.classes[0];
+    assert_eq!(class.id, "3265320111641956183.bare-rest-class");
+    assert_eq!(class.pass_type, PassType::Loyalty);
+    assert!(class.enable_smart_tap);
+    assert_eq!(class.redemption_issuers, [3_265_320_111_641_956_183]);
+    let o = import_json_as(&object_text, Some(object_kind)).unwrap();
+    assert_eq!(o.objects.len(), 1);
+    let object = &o.objects[0];
+    assert_eq!(object.class_id, class.id);
+    assert_eq!(object.pass_type, PassType::Loyalty);
+    assert_eq!(object.state, PassState::Active);
+    assert!(object.smart_tap_redemption_value.is_some());
+    // Without a type, a bare body is refused with a precise reason.
+    assert!(matches!(
+        import_json_as(&class_text, None),
+        Err(hce_wallet_core::pass::ImportError::NotAPassDocument(_))
+    ));
+    // With `kind`, import_json reads the vertical from it and gives the same class.
+    assert_eq!(import_json(&fixture("loyalty-class-rest.json")).unwrap().classes, c.classes);
+    // The kind value itself is a valid type name too; a type that contradicts the body's
+    // `kind` is refused.
+    let by_kind = ResourceKind::from_name("walletobjects#loyaltyClass").unwrap();
+    assert_eq!(import_json_as(&fixture("loyalty-class-rest.json"), Some(by_kind)).unwrap(), c);
+    let offer = ResourceKind::from_name("offerClass").unwrap();
+    assert!(import_json_as(&fixture("loyalty-class-rest.json"), Some(offer)).is_err());
+}
+
+#[test]
+fn resource_type_names() {
+    for t in PassType::ALL {
+        for kind in [ResourceKind::Class(t), ResourceKind::Object(t)] {
+            let name = kind.kind_name();
+            assert_eq!(ResourceKind::from_name(&name), Some(kind), "{name}");
+            let bare = name.strip_prefix("walletobjects#").unwrap();
+            assert_eq!(ResourceKind::from_name(bare), Some(kind), "{bare}");
+            let upper = format!("{}{}", bare[..1].to_ascii_uppercase(), &bare[1..]);
+            assert_eq!(ResourceKind::from_name(&upper), Some(kind), "{upper}");
+        }
+    }
+    for bad in ["", "loyalty", "loyaltyThing", "walletobjects#", "Class", "x#loyaltyClass"] {
+        assert_eq!(ResourceKind::from_name(bad), None, "{bad:?}");
+    }
 }
 
 #[test]

@@ -38,6 +38,8 @@ fn engine() -> Arc<SelectionEngine> {
     ))
     .unwrap();
     engine.apply_import(import_json(&text).unwrap()).unwrap();
+    // The engine starts Locked (fail-closed); these taps happen on the home screen.
+    engine.set_ui_context(UiContext::Home);
     Arc::new(engine)
 }
 

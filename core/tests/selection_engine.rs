@@ -40,6 +40,8 @@ fn issuer(id: u64, collectors: &[u32]) -> Issuer {
 
 fn coffee() -> SelectionEngine {
     let engine = SelectionEngine::default();
+    // Engines start Locked (fail-closed); these decisions are made on the home screen.
+    engine.set_ui_context(UiContext::Home);
     engine.insert_issuer(issuer(123, &[11_111_111])).unwrap();
     engine.insert_issuer(issuer(456, &[44_444_444])).unwrap();
     engine.insert_issuer(issuer(789, &[77_777_777])).unwrap();
@@ -81,6 +83,9 @@ fn a_snapshot_rebuilds_the_same_engine_through_cbor() {
     assert_eq!(back, snap);
     let rebuilt = SelectionEngine::from_snapshot(back, SelectionConfig::default()).unwrap();
     assert_eq!(rebuilt.snapshot(), snap);
+    // The UI context is not persisted: a rebuilt engine starts Locked (fail-closed).
+    assert_eq!(rebuilt.ui_context(), UiContext::Locked);
+    rebuilt.set_ui_context(UiContext::Home);
     for c in [11_111_111, 44_444_444, 77_777_777] {
         assert_eq!(rebuilt.candidates(CollectorId(c)), engine.candidates(CollectorId(c)));
         assert_eq!(

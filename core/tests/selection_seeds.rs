@@ -325,6 +325,7 @@ rows! {
 fn the_chooser_flow_end_to_end_in_the_engine() {
     // First tap: chooser; the app shows the carousel, the user picks; second tap: the pick.
     let w = coffee();
+    w.engine.set_ui_context(UiContext::Home);
     let request = SelectionRequest {
         collector: CollectorId(COFFEE_FOO),
         service_types: vec![0x03],

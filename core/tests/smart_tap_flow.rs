@@ -12,7 +12,9 @@ use hce_wallet_core::ports::{
     EventLog, FixedClock, PassType, Selection, ServiceStatusUpdate, SmartTapPass,
 };
 use hce_wallet_core::router::{Applet, Deactivation};
-use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
+use hce_wallet_core::smart_tap::{
+    NegotiationBudget, SmartTapApplet, SmartTapConfig, SmartTapPorts,
+};
 use serde_json::Value;
 use smart_tap_support::*;
 use zeroize::Zeroizing;
@@ -67,15 +69,17 @@ fn read_chain(rig: &mut Rig, first: (Vec<u8>, u16), get_more: &[u8]) -> (Vec<u8>
 
 #[test]
 fn large_bundle_is_chained_and_reassembles() {
+    // 1500 bytes of value in 200-byte slices: 9 answers, within the 11 a reader reads.
     let value = "7".repeat(1500);
-    let config = SmartTapConfig { chunk_size: 100, ..Default::default() };
+    let config = SmartTapConfig { chunk_size: 200, ..Default::default() };
     let mut rig = authed_rig(config, one_pass(&value));
     let first = rig.send(&get_data_cmd(&e2e()));
-    assert_eq!((first.0.len(), first.1), (100, 0x9100));
+    assert_eq!((first.0.len(), first.1), (200, 0x9100));
     let (all, sws) = read_chain(&mut rig, first, &h(GET_MORE));
     assert_eq!(*sws.last().unwrap(), 0x9000);
     assert!(sws[..sws.len() - 1].iter().all(|&s| s == 0x9100));
-    assert_eq!(sws.len(), all.len().div_ceil(100));
+    assert_eq!(sws.len(), all.len().div_ceil(200));
+    assert!(sws.len() <= 11);
     let (enc, mac) = vector_keys();
     let opened = open_srs(&all, &enc, &mac);
     let bundle = Message::parse(&opened.body).unwrap();
@@ -90,7 +94,8 @@ fn large_bundle_is_chained_and_reassembles() {
 
 #[test]
 fn slices_never_exceed_ne() {
-    let value = "x".repeat(600);
+    // Short enough that 11 slices of 64 bytes hold it (spec §13a).
+    let value = "x".repeat(500);
     let mut rig = authed_rig(SmartTapConfig::default(), one_pass(&value));
     // GET DATA with Le = 0x40, GET MORE with Le = 0x20.
     let mut cmd = get_data_cmd(&e2e());
@@ -289,13 +294,68 @@ fn too_many_failed_negotiations_answer_9406() {
     let v = e2e();
     let n = load_json("negative.json");
     let flipped = hx(&n, "/negotiate/4/command_hex");
-    let config = SmartTapConfig { max_failed_negotiations: 2, ..Default::default() };
+    let budget = NegotiationBudget { burst: 2, refill_ms: 60_000 };
+    let config = SmartTapConfig { negotiation_budget: budget, ..Default::default() };
     let mut rig = Rig::vector(config);
     rig.send(&h(OSE));
     assert_eq!(rig.send(&flipped).1, 0x9500);
     assert_eq!(rig.send(&h("905300000354000000")).1, 0x9402);
     assert_eq!(rig.send(&negotiate_cmd(&v)), (vec![], 0x9406));
     assert_eq!(rig.send(&get_data_cmd(&v)), (vec![], 0x9001));
+}
+
+/// The failed-NEGOTIATE budget is a rate over time across field sessions (issue 12):
+/// tapping again does not refill it, only time does, one failure per interval.
+#[test]
+fn the_failure_budget_survives_deactivation_and_refills_with_time() {
+    let n = load_json("negative.json");
+    let flipped = hx(&n, "/negotiate/4/command_hex");
+    let budget = NegotiationBudget { burst: 3, refill_ms: 10_000 };
+    let config = SmartTapConfig { negotiation_budget: budget, ..Default::default() };
+    let mut rig = Rig::vector(config);
+    let tap = |rig: &mut Rig| {
+        rig.router.deactivate(Deactivation::LinkLoss);
+        assert_eq!(rig.send(&h(OSE)).1, 0x9000);
+        rig.send(&flipped).1
+    };
+    // Three taps, one probe each, spend the burst; a fourth tap gets 9406 at once.
+    for _ in 0..3 {
+        assert_eq!(tap(&mut rig), 0x9500);
+    }
+    assert_eq!(tap(&mut rig), 0x9406);
+    assert_eq!(tap(&mut rig), 0x9406);
+    // 9.999 s later: still nothing; at 10 s exactly one more failure is allowed.
+    rig.clock.advance_ms(9_999);
+    assert_eq!(tap(&mut rig), 0x9406);
+    rig.clock.advance_ms(1);
+    assert_eq!(tap(&mut rig), 0x9500);
+    assert_eq!(tap(&mut rig), 0x9406);
+    // A long pause refills up to the burst, not beyond.
+    rig.clock.advance_ms(3_600_000);
+    for _ in 0..3 {
+        assert_eq!(tap(&mut rig), 0x9500);
+    }
+    assert_eq!(tap(&mut rig), 0x9406);
+}
+
+/// A success neither refills nor spends the budget, and a spent budget also stops the
+/// valid terminal (the budget cannot tell terminals apart).
+#[test]
+fn a_success_does_not_refill_the_budget() {
+    let v = e2e();
+    let n = load_json("negative.json");
+    let flipped = hx(&n, "/negotiate/4/command_hex");
+    let budget = NegotiationBudget { burst: 2, refill_ms: 10_000 };
+    let config = SmartTapConfig { negotiation_budget: budget, ..Default::default() };
+    let mut rig = Rig::vector(config);
+    rig.send(&h(OSE));
+    assert_eq!(rig.send(&flipped).1, 0x9500);
+    assert_eq!(rig.send(&negotiate_cmd(&v)).1, 0x9000);
+    assert_eq!(rig.send(&flipped).1, 0x9500);
+    assert_eq!(rig.send(&flipped).1, 0x9406);
+    assert_eq!(rig.send(&negotiate_cmd(&v)).1, 0x9406);
+    rig.clock.advance_ms(10_000);
+    assert_eq!(rig.send(&negotiate_cmd(&v)).1, 0x9000);
 }
 
 #[test]

@@ -69,10 +69,13 @@ impl RootKey {
         Ok(RootKey(key))
     }
 
-    /// Reads 64 hex digits from a file (for `hcectl wallet --store`).
+    /// Reads 64 hex digits from a file (for `hcectl wallet --store`). A file that is not
+    /// text (a raw 32-byte key, say) is [`StoreError::InvalidKey`], not an I/O error.
     pub fn from_hex_file(path: impl AsRef<Path>) -> Result<Self> {
-        let text = Zeroizing::new(std::fs::read_to_string(path)?);
-        Self::from_hex(&text)
+        let bytes = Zeroizing::new(std::fs::read(path)?);
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| StoreError::InvalidKey("expected 64 hex digits, found binary data"))?;
+        Self::from_hex(text)
     }
 
     /// Reads 64 hex digits from [`KEY_ENV_VAR`].

@@ -117,6 +117,12 @@ pub fn to_record(e: &WalletEvent) -> EventRecord {
             event("push.received", collector.map(|c| c.0), None, format!("{updates} updates"))
         }
         WalletEvent::Deactivated => event("tap.deactivated", None, None, s()),
+        WalletEvent::AnswerTooLarge { collector, object_id, bytes, limit } => event(
+            "tap.answer_too_large",
+            Some(collector.0),
+            Some(object_id.clone()),
+            format!("{bytes} bytes, limit {limit}"),
+        ),
         WalletEvent::Payment(p) => {
             event(p.name(), None, p.token().map(|t| t.as_str().to_owned()), p.detail())
         }

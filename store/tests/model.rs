@@ -9,7 +9,7 @@ use hce_wallet_core::key_bundle::{
 };
 use hce_wallet_core::key_ring::KeyRing;
 use hce_wallet_core::pass::{import_json, Issuer};
-use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, Selection, SelectionRequest};
+use hce_wallet_core::ports::{CollectorId, IssuerKeyRing, Selection, SelectionRequest, UiContext};
 use hce_wallet_core::selection::SelectionEngine;
 use hce_wallet_core::sync::SyncState;
 use hce_wallet_core::time::Timestamp;
@@ -26,6 +26,9 @@ fn imported_json_round_trips_and_decisions_match_the_engine() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path().join("m.redb"), &common::key(1)).unwrap();
     let engine = SelectionEngine::default();
+    // The store's tap snapshot holds no UI context: compare with an engine on the home
+    // screen (engines start Locked, fail-closed).
+    engine.set_ui_context(UiContext::Home);
     let mut issuers = Vec::new();
     for (issuer, collector) in WORLD {
         engine
@@ -87,6 +90,7 @@ fn imported_json_round_trips_and_decisions_match_the_engine() {
     let rebuilt =
         SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
             .unwrap();
+    rebuilt.set_ui_context(UiContext::Home);
     assert_eq!(rebuilt.object_count(), engine.object_count());
     for (_, collector) in WORLD {
         let req = SelectionRequest {
@@ -208,6 +212,7 @@ fn records_without_a_model_convert_for_the_engine() {
     let engine =
         SelectionEngine::from_snapshot(store.engine_snapshot().unwrap(), Default::default())
             .unwrap();
+    engine.set_ui_context(UiContext::Home);
     for now in [Timestamp(NOW.0 - 1), NOW, Timestamp(NOW.0 + 1)] {
         let req = SelectionRequest {
             collector: CollectorId(common::COLLECTOR),

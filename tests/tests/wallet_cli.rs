@@ -73,3 +73,107 @@ fn import_list_show_remove_events() {
     .unwrap();
     assert_eq!(s.pass_count().unwrap(), 2);
 }
+
+/// `hcectl` with any arguments and no `HCE_WALLET_KEY`: (exit code, stdout + stderr).
+fn hcectl_raw(args: &[&std::ffi::OsStr]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hcectl"))
+        .args(args)
+        .env_remove("HCE_WALLET_KEY")
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Issue 12: every input error names the flag (or subcommand argument) and the form it
+/// expects — a raw binary key file is not "stream did not contain valid UTF-8".
+#[test]
+fn input_errors_name_the_flag_and_the_expected_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wallet.redb");
+
+    let binary = dir.path().join("root.bin");
+    std::fs::write(&binary, [0xFFu8, 0x00, 0x9C, 0x81].repeat(8)).unwrap();
+    let (code, text) = hcectl(&["list"], &binary, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("expected 64 hex digits"), "{text}");
+    assert!(!text.contains("UTF-8"), "{text}");
+
+    let short = dir.path().join("short.key");
+    std::fs::write(&short, "abcd").unwrap();
+    let (code, text) = hcectl(&["list"], &short, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("64 hex digits"), "{text}");
+
+    let missing = dir.path().join("nope.key");
+    let (code, text) = hcectl(&["list"], &missing, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key-file") && text.contains("64 hex digits"), "{text}");
+
+    let (code, text) =
+        hcectl_raw(&["wallet".as_ref(), "--store".as_ref(), store.as_os_str(), "list".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("HCE_WALLET_KEY") && text.contains("--key-file"), "{text}");
+
+    let key = dir.path().join("root.key");
+    std::fs::write(&key, "7e".repeat(32)).unwrap();
+    let absent = dir.path().join("absent.json");
+    let (code, text) = hcectl(&["import", absent.to_str().unwrap()], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("import") && text.contains("absent.json"), "{text}");
+    assert!(text.contains("JSON or JWT"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--session-id".as_ref(), "zz".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--session-id") && text.contains("16 hex digits"), "{text}");
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--session-id".as_ref(), "0102".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--session-id") && text.contains("16 hex digits"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--key".as_ref(), missing.as_os_str()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key") && text.contains("nope.key"), "{text}");
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--key".as_ref(), key.as_os_str()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--key") && text.contains("PEM"), "{text}");
+
+    let (code, text) = hcectl_raw(&["tap".as_ref(), "--service-type".as_ref(), "zz".as_ref()]);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--service-type") && text.contains("hex byte"), "{text}");
+}
+
+/// Issue 12: `import --type` takes the bare REST bodies issuers keep (no `kind`).
+#[test]
+fn import_takes_bare_rest_resources_with_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wallet.redb");
+    let key = dir.path().join("root.key");
+    std::fs::write(&key, "7e".repeat(32)).unwrap();
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/passes/good/");
+    let class = format!("{good}loyalty-class-rest-bare.json");
+    let object = format!("{good}loyalty-object-rest-bare.json");
+
+    // Without --type a bare body cannot be told apart.
+    let (code, text) = hcectl(&["import", &class], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("import") && text.contains("kind"), "{text}");
+    let (code, text) = hcectl(&["import", "--type", "loyaltyThing", &class], &key, &store);
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("--type loyaltyThing") && text.contains("loyaltyClass"), "{text}");
+
+    let (code, text) = hcectl(&["import", "--type", "loyaltyClass", &class], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = hcectl(&["import", "--type", "LoyaltyObject", &object], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("imported 1 pass objects"), "{text}");
+    let (code, text) = hcectl(&["show", "3265320111641956183.bare-rest-object"], &key, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("class       3265320111641956183.bare-rest-class"), "{text}");
+    assert!(text.contains("type        Loyalty") && text.contains("value       present"), "{text}");
+    assert!(!text.contains("BARE-42"), "{text}");
+    // The `kind` form still works without --type.
+    let with_kind = format!("{good}loyalty-class-rest.json");
+    let (code, text) = hcectl(&["import", &with_kind], &key, &store);
+    assert_eq!(code, 0, "{text}");
+}

@@ -120,6 +120,26 @@ fn tap(w: &Wallet, collector: u32) -> TapOutcome {
     outcome
 }
 
+/// Fail-closed (issue 12): a wallet that requires unlock (the default policy) sends no
+/// pass before the app has reported a UI context.
+#[test]
+fn nothing_is_sent_before_the_app_reports_a_ui_context() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open_with(&dir.path().join("wallet.redb"), &KEY, Some(bundle(1))).unwrap();
+    w.import_pass_json(DEMO_PASSES_JSON).unwrap();
+    assert_eq!(w.sync_now().unwrap(), SyncOutcome::Updated { sequence: 1, keys: 1 });
+    let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+    assert!(
+        matches!(outcome.result, Ok(TapResult::Ended { sw, .. }) if sw.0 == 0x9300),
+        "{}",
+        outcome.transcript
+    );
+    assert!(outcome.redemption_values().is_empty());
+    w.set_ui_context(UiContext::Home);
+    let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+    assert_eq!(outcome.redemption_values(), vec!["2018"], "{}", outcome.transcript);
+}
+
 #[test]
 fn state_survives_reopen_and_an_offline_wallet_still_taps() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
-use hce_wallet_core::pass::{import_json, ImportBatch, PassClass, PassObject};
+use hce_wallet_core::pass::{
+    import_json, import_resource, ImportBatch, PassClass, PassObject, ResourceKind,
+};
 use hce_wallet_core::ports::{
     Clock, CollectorId, IssuerId, OsRandom, PushData, PushError, PushListener, UiContext,
 };
@@ -243,6 +245,29 @@ impl Wallet {
     /// payload). All or nothing. Returns the imported object IDs.
     pub fn import_pass_json(&self, json: &str) -> Result<Vec<String>, WalletError> {
         let batch = import_json(json).map_err(|e| WalletError::Import(e.to_string()))?;
+        self.import_batch(batch)
+    }
+
+    /// Imports one bare Google Wallet REST resource as issuers keep it (the body sent to
+    /// the REST `insert` method, no `kind` needed), of `resource_type`: `loyaltyClass`,
+    /// `LoyaltyObject`, `walletobjects#giftCardClass`, ... A `kind` field in the body must
+    /// agree. All or nothing. Returns the imported object IDs.
+    pub fn import_pass_resource(
+        &self,
+        json: &str,
+        resource_type: &str,
+    ) -> Result<Vec<String>, WalletError> {
+        let kind = ResourceKind::from_name(resource_type).ok_or_else(|| {
+            WalletError::Import(format!(
+                "unknown resource type {resource_type:?}: expected a Google Wallet class or \
+                 object name such as loyaltyClass, loyaltyObject or walletobjects#offerClass"
+            ))
+        })?;
+        let batch = import_resource(kind, json).map_err(|e| WalletError::Import(e.to_string()))?;
+        self.import_batch(batch)
+    }
+
+    fn import_batch(&self, batch: ImportBatch) -> Result<Vec<String>, WalletError> {
         let ids: Vec<String> = batch.objects.iter().map(|o| o.id.clone()).collect();
         let issuers: Vec<IssuerId> =
             batch.classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect();
@@ -321,7 +346,9 @@ impl Wallet {
         Ok(())
     }
 
-    /// What the user is doing (pass open, home, unlocked, locked).
+    /// What the user is doing (pass open, home, unlocked, locked). A wallet starts
+    /// [`UiContext::Locked`] (fail-closed): until the app reports a context, a wallet
+    /// with [`crate::LockedPolicy::RequireUnlock`] sends no pass.
     pub fn set_ui_context(&self, context: UiContext) {
         self.engine.set_ui_context(context);
     }

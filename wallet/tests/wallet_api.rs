@@ -24,6 +24,36 @@ fn open(dir: &tempfile::TempDir, rec: Arc<Recorder>, transport: Arc<OneFile>) ->
     Wallet::open(&dir.path().join("w.redb"), &[7u8; 32], config, host).unwrap()
 }
 
+/// Fail-closed (issue 12): a wallet is Locked until the app reports a context.
+#[test]
+fn a_new_wallet_assumes_the_device_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir, Arc::new(Recorder::default()), OneFile::new(URL, demo_bundle()));
+    assert_eq!(w.ui_context(), UiContext::Locked);
+    w.set_ui_context(UiContext::Home);
+    drop(w);
+    let w = open(&dir, Arc::new(Recorder::default()), OneFile::new(URL, demo_bundle()));
+    assert_eq!(w.ui_context(), UiContext::Locked, "not persisted: each open starts locked");
+}
+
+/// Issue 12: bare REST bodies (no `kind`) import with the resource type as a parameter.
+#[test]
+fn bare_rest_resources_import_with_their_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir, Arc::new(Recorder::default()), OneFile::new(URL, demo_bundle()));
+    let good = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/passes/good/");
+    let class = std::fs::read_to_string(format!("{good}loyalty-class-rest-bare.json")).unwrap();
+    let object = std::fs::read_to_string(format!("{good}loyalty-object-rest-bare.json")).unwrap();
+    assert!(matches!(w.import_pass_json(&class), Err(WalletError::Import(_))));
+    let err = w.import_pass_resource(&class, "loyaltyThing").unwrap_err();
+    assert!(err.to_string().contains("loyaltyThing"), "{err}");
+    assert_eq!(w.import_pass_resource(&class, "loyaltyClass").unwrap(), Vec::<String>::new());
+    let ids = w.import_pass_resource(&object, "walletobjects#loyaltyObject").unwrap();
+    assert_eq!(ids, vec!["3265320111641956183.bare-rest-object".to_string()]);
+    let pass = w.get_pass(&ids[0]).unwrap();
+    assert!(pass.has_redemption_value && pass.smart_tap_enabled);
+}
+
 #[test]
 fn whole_api() {
     let dir = tempfile::tempdir().unwrap();

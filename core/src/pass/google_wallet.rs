@@ -7,7 +7,11 @@
 //!   plural sections of all seven verticals;
 //! - one REST resource carrying `"kind": "walletobjects#loyaltyObject"` (etc.), or a REST
 //!   list response `{"resources": [...]}` of such resources;
-//! - one REST resource without `kind`, through [`import_resource`].
+//! - one REST resource without `kind` — the bare `LoyaltyClass` / `LoyaltyObject` (etc.)
+//!   body an issuer sends to the REST `insert` method and keeps — through
+//!   [`import_resource`] or [`import_json_as`], the vertical named by the caller
+//!   ([`ResourceKind::from_name`]: `loyaltyClass`, `LoyaltyObject` or
+//!   `walletobjects#loyaltyClass`); a `kind` field present must agree with it.
 //!
 //! Field rules follow the REST reference: `redemptionIssuers` are int64 (strings or
 //! numbers), `state` comes in `ACTIVE` and legacy `active` casings (missing → ACTIVE),
@@ -71,6 +75,21 @@ impl ResourceKind {
             ResourceKind::Object(t) => format!("walletobjects#{}Object", pass_type_name::name(t)),
         }
     }
+    /// Parses a resource type as a caller names it (`hcectl wallet import --type`, the
+    /// Kotlin `resourceType`): the REST resource name in either casing of its first
+    /// letter (`loyaltyClass`, `LoyaltyObject`) or the REST `kind` value
+    /// (`walletobjects#giftCardObject`).
+    pub fn from_name(name: &str) -> Option<ResourceKind> {
+        let name = name.trim();
+        if name.starts_with("walletobjects#") {
+            return ResourceKind::from_kind_name(name);
+        }
+        let mut chars = name.chars();
+        let first = chars.next()?.to_ascii_lowercase();
+        let kind = format!("walletobjects#{first}{}", chars.as_str());
+        ResourceKind::from_kind_name(&kind)
+    }
+
     fn from_kind_name(kind: &str) -> Option<ResourceKind> {
         let rest = kind.strip_prefix("walletobjects#")?;
         if let Some(t) = rest.strip_suffix("Class") {
@@ -203,6 +222,15 @@ pub fn import_jwt(token: &str) -> Result<ImportBatch, ImportError> {
     let doc = Item { v: &parsed.0, path: &root }.obj()?;
     let p = Path::Root("payload");
     doc.required("payload", |i| payload(Obj { map: i.obj()?.map, path: &p }))
+}
+
+/// Imports `text` as one REST resource of `kind` when given ([`import_resource`]),
+/// else detects the document form ([`import_json`]).
+pub fn import_json_as(text: &str, kind: Option<ResourceKind>) -> Result<ImportBatch, ImportError> {
+    match kind {
+        Some(kind) => import_resource(kind, text),
+        None => import_json(text),
+    }
 }
 
 /// Imports one REST resource of a known kind (its `kind` field, if any, must agree).

@@ -13,7 +13,8 @@ pub mod push;
 
 pub use datetime::{parse_date_time, DateTimeBound, DateTimeError};
 pub use google_wallet::{
-    import_json, import_jwt, import_resource, ImportBatch, ImportError, ResourceKind,
+    import_json, import_json_as, import_jwt, import_resource, ImportBatch, ImportError,
+    ResourceKind,
 };
 pub use model::{
     Balance, BalanceValue, Barcode, ClassDisplay, Issuer, Money, ObjectDisplay, PassClass,

@@ -39,6 +39,26 @@ pub fn verify_signature(key: &p256::PublicKey, message: &[u8], der: &[u8]) -> bo
     VerifyingKey::from(key).verify(message, &signature).is_ok()
 }
 
+/// The fixed public key a refused NEGOTIATE is verified against when the wallet holds no
+/// key for the named collector, so that the refusal costs what a bad signature costs
+/// (spec §6.3 steps 4–7; issue 12). Nothing up the sleeve: the x-coordinate is
+/// SHA-256("hce-wallet smart tap dummy collector key" ‖ 01), the first counter byte that
+/// gives a point on P-256, so nobody knows its private key. Its verify result is never
+/// used to accept anything.
+pub const DUMMY_COLLECTOR_KEY: [u8; 33] = [
+    0x02, 0xc8, 0xfb, 0x75, 0x84, 0x9a, 0xad, 0xf0, 0x29, 0xd6, 0x21, 0xf4, 0xd8, 0x18, 0xaf, 0xd9,
+    0xdf, 0x70, 0x9e, 0x69, 0x27, 0xb6, 0x2a, 0xe3, 0xe4, 0x49, 0x0f, 0x8a, 0x1a, 0x95, 0x89, 0xb3,
+    0x96,
+];
+
+/// [`DUMMY_COLLECTOR_KEY`] decoded (done once per applet, outside the APDU path).
+pub fn dummy_collector_key() -> p256::PublicKey {
+    // A constant, not input: its decoding is checked by a unit test.
+    #[allow(clippy::expect_used)]
+    p256::PublicKey::from_sec1_bytes(&DUMMY_COLLECTOR_KEY)
+        .expect("DUMMY_COLLECTOR_KEY is a point on P-256")
+}
+
 /// ECDH then HKDF-SHA256 (spec §11): `ikm` = x-coordinate of `eh · Et`, `salt` = `Eh`
 /// compressed as sent, `info` as given, 48 bytes split into the session keys.
 pub fn derive_session_keys(
@@ -103,4 +123,30 @@ pub fn zlib(data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
 pub fn object_ref(object_id: &str) -> [u8; 8] {
     let digest = Sha256::digest(object_id.as_bytes());
     digest.first_chunk::<8>().copied().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// HMAC and SHA-256 states wipe themselves on drop (the `zeroize` features of `hmac`
+    /// and `sha2` in the workspace manifest): an `Hmac<Sha256>` is a block buffer plus
+    /// two SHA-256 cores, and HKDF keeps its PRK in one. hmac 0.13.0 does not mark
+    /// `Hmac` itself `ZeroizeOnDrop`, so its parts are checked.
+    #[test]
+    fn hmac_and_sha256_states_zeroize_on_drop() {
+        use hmac::block_api::HmacCore;
+        use hmac::digest::block_api::{Buffer, CoreProxy};
+        fn wiped<T: hmac::digest::zeroize::ZeroizeOnDrop>() {}
+        wiped::<<Sha256 as CoreProxy>::Core>();
+        wiped::<Buffer<HmacCore<Sha256>>>();
+        wiped::<Sha256>();
+    }
+
+    #[test]
+    fn dummy_collector_key_is_a_nothing_up_my_sleeve_point() {
+        let digest = Sha256::digest(b"hce-wallet smart tap dummy collector key\x01");
+        assert_eq!(DUMMY_COLLECTOR_KEY.get(1..), Some(digest.as_slice()));
+        let _ = dummy_collector_key();
+    }
 }

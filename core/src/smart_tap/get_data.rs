@@ -15,6 +15,18 @@ use super::records::{
 };
 use super::status;
 
+/// Most responses a real reader reads for one answer: the first plus 10 GET MORE DATA
+/// (smart-tap spec §13a, K-reader).
+pub const MAX_CHAINED_ANSWERS: usize = 11;
+/// Most bytes a real reader reassembles from one chained answer (spec §13a).
+pub const MAX_CHAINED_BYTES: usize = 4096;
+
+/// The longest answer a reader can reassemble when every slice is `slice` bytes:
+/// [`MAX_CHAINED_ANSWERS`] slices, at most [`MAX_CHAINED_BYTES`].
+pub fn max_answer_len(slice: usize) -> usize {
+    slice.saturating_mul(MAX_CHAINED_ANSWERS).min(MAX_CHAINED_BYTES)
+}
+
 /// A parsed GET DATA request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GetDataRequest {
@@ -161,6 +173,14 @@ impl Chain {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readers_reassemble_eleven_slices_and_at_most_4096_bytes() {
+        assert_eq!(max_answer_len(40), 440);
+        assert_eq!(max_answer_len(256), 2816);
+        assert_eq!(max_answer_len(1024), MAX_CHAINED_BYTES);
+        assert_eq!(max_answer_len(usize::MAX), MAX_CHAINED_BYTES);
+    }
 
     #[test]
     fn chain_slices_and_ends() {

@@ -11,9 +11,36 @@
 //! - selected: either SELECT answered; both reuse the same nonce and key (§14). Any
 //!   SELECT wipes an authenticated session and a pending chained answer;
 //! - authenticated: a NEGOTIATE verified; a later NEGOTIATE replaces or (on failure)
-//!   wipes it; after [`SmartTapConfig::max_failed_negotiations`] failures → `9406`;
+//!   wipes it. Every refusal after parsing answers `9500` after the same work (one
+//!   ECDSA verify, against a dummy key if need be), so a terminal cannot learn which
+//!   collectors the wallet holds passes or keys for (§6.3 steps 4–7, §8); when the
+//!   failure budget ([`budget`], a rate over time that deactivation does not reset)
+//!   is spent → `9406`;
 //! - GET DATA needs the authenticated session ID and collector, else `9001`, no data.
-//! - `deactivate` wipes everything (zeroizing keys) and re-arms.
+//! - `deactivate` wipes everything (zeroizing keys) but the failure budget, and re-arms.
+//!
+//! Ne (issue 12): no answer carries more data bytes than the command's Ne (Le absent
+//! counts as `00` = 256, spec §2). Per command:
+//! - SELECT OSE / Smart Tap 2 (§6.1, §6.2): the spec defines no chaining for them, so a
+//!   too-small Le gets ISO `6Cxx` (xx = the answer's length), no data, and the SELECT is
+//!   not executed (the session and selection stay as they were); the terminal repeats it
+//!   with Le = xx or `00`.
+//! - NEGOTIATE (§6.3): the `nrs` answer has a fixed length known once the command
+//!   parses; a too-small Le gets `6Cxx` before any lookup or verify, no session, and no
+//!   failure is charged to the budget.
+//! - GET DATA (§6.4) and GET MORE DATA (§6.5): the spec's chaining — the first slice of
+//!   at most Ne bytes with `9100`, each GET MORE DATA the next slice of at most its Ne.
+//! - PUSH DATA (§6.6): the `psr` answer length is known after parsing; a too-small Le
+//!   gets `6Cxx` and the push is not handed to the listener.
+//!
+//! Status-only answers are unaffected.
+//!
+//! Long answers (§6.5, §13a): a GET DATA answer is sent only if a real reader can
+//! reassemble it — at most [`get_data::MAX_CHAINED_ANSWERS`] (11) slices of the slice size
+//! (`min(chunk_size, Ne)`), and at most [`get_data::MAX_CHAINED_BYTES`] (4096) bytes, after
+//! zlib when the terminal accepts it. A longer one is refused precisely: the terminal hears
+//! `9001` with no data (what readers handle cleanly as "nothing to send", §13a), the app
+//! hears [`WalletEvent::AnswerTooLarge`] with the sizes, and no pass data leaves.
 //!
 //! Payment beside passes (spec §6.1, §8, §9): with [`SmartTapPorts::payment`] set, the
 //! OSE answer's `C1` byte 0 gains `0x80` (payment enabled) when an Active default token
@@ -41,6 +68,7 @@
     clippy::arithmetic_side_effects
 )]
 
+pub mod budget;
 pub mod crypto;
 pub mod fci;
 pub mod get_data;
@@ -61,6 +89,8 @@ use crate::ports::{
 };
 use crate::router::{Applet, Deactivation};
 
+use budget::FailureBucket;
+pub use budget::NegotiationBudget;
 use get_data::{Chain, GetDataRequest};
 use negotiate::NegotiateRequest;
 use push::PushRequest;
@@ -112,8 +142,9 @@ pub struct SmartTapConfig {
     /// Accept pre-signed authentication (auth byte without the live bit) and answer
     /// `9002`; off by default because it allows replaying a captured NEGOTIATE (§6.3).
     pub accept_pre_signed: bool,
-    /// Failed NEGOTIATEs allowed per field session before answering `9406`.
-    pub max_failed_negotiations: u32,
+    /// How many NEGOTIATEs may fail over time, across field sessions, before the
+    /// applet answers `9406` ([`budget`]; default 8 at once, then one per 15 s).
+    pub negotiation_budget: NegotiationBudget,
 }
 
 impl Default for SmartTapConfig {
@@ -125,7 +156,7 @@ impl Default for SmartTapConfig {
             capabilities: 0x03,
             chunk_size: 256,
             accept_pre_signed: false,
-            max_failed_negotiations: 8,
+            negotiation_budget: NegotiationBudget::default(),
         }
     }
 }
@@ -139,6 +170,8 @@ pub enum ConfigError {
     TransactionMode(u8),
     #[error("chunk size must be at least 1")]
     ChunkSize,
+    #[error("NEGOTIATE budget refill interval must be at least 1 ms, got {0}")]
+    RefillInterval(i64),
 }
 
 impl SmartTapConfig {
@@ -153,8 +186,18 @@ impl SmartTapConfig {
         if self.chunk_size == 0 {
             return Err(ConfigError::ChunkSize);
         }
+        if self.negotiation_budget.refill_ms < 1 {
+            return Err(ConfigError::RefillInterval(self.negotiation_budget.refill_ms));
+        }
         Ok(())
     }
+}
+
+/// Why a NEGOTIATE got no session: a failure (charged to the budget) or a Le too small
+/// for the answer (the command was not executed, nothing charged).
+enum Refusal {
+    Failed(StatusWord),
+    WrongLe(StatusWord),
 }
 
 /// Everything outside the applet that it talks to (see [`crate::ports`]).
@@ -181,7 +224,9 @@ pub struct SmartTapApplet {
     selected: bool,
     session: Option<Session>,
     chain: Chain,
-    failed_negotiations: u32,
+    failures: FailureBucket,
+    /// Verifies refused NEGOTIATEs when the wallet has no key (see `authenticate`).
+    dummy_key: p256::PublicKey,
 }
 
 impl std::fmt::Debug for SmartTapApplet {
@@ -190,7 +235,7 @@ impl std::fmt::Debug for SmartTapApplet {
             .field("armed", &self.ephemeral.is_some())
             .field("selected", &self.selected)
             .field("authenticated", &self.session.as_ref().map(|s| s.collector))
-            .field("failed_negotiations", &self.failed_negotiations)
+            .field("negotiation_tokens", &self.failures.tokens())
             .finish_non_exhaustive()
     }
 }
@@ -200,6 +245,7 @@ impl SmartTapApplet {
     /// generation off the APDU path.
     pub fn new(ports: SmartTapPorts, config: SmartTapConfig) -> Result<Self, ConfigError> {
         config.validate()?;
+        let failures = FailureBucket::new(&config.negotiation_budget);
         Ok(SmartTapApplet {
             ports,
             config,
@@ -207,7 +253,8 @@ impl SmartTapApplet {
             selected: false,
             session: None,
             chain: Chain::Idle,
-            failed_negotiations: 0,
+            failures,
+            dummy_key: crypto::dummy_collector_key(),
         })
     }
 
@@ -289,72 +336,83 @@ impl SmartTapApplet {
         if !self.selected {
             return Response::status(status::INVALID_STATE);
         }
-        if self.failed_negotiations >= self.config.max_failed_negotiations {
-            log::warn!("smart tap: NEGOTIATE refused after {} failures", self.failed_negotiations);
+        let now = self.ports.clock.now();
+        if !self.failures.has_token(&self.config.negotiation_budget, now) {
+            log::warn!("smart tap: NEGOTIATE refused: failure budget spent");
             return Response::status(status::TOO_MANY_REQUESTS);
         }
         // Fail closed: whatever happens next, an earlier session is no longer current.
         self.wipe_session();
-        match self.authenticate(command.data) {
-            Ok((data, sw)) => {
-                self.failed_negotiations = 0;
-                Response::new(data, sw)
-            }
-            Err(sw) => {
-                self.failed_negotiations = self.failed_negotiations.saturating_add(1);
+        match self.authenticate(command.data, command.ne()) {
+            Ok((data, sw)) => Response::new(data, sw),
+            Err(Refusal::WrongLe(sw)) => Response::status(sw),
+            Err(Refusal::Failed(sw)) => {
+                self.failures.take();
                 Response::status(sw)
             }
         }
     }
 
     /// Spec §6.3 steps 1–10. Errors are the status word to answer, with no data.
-    fn authenticate(&mut self, data: &[u8]) -> Result<(Vec<u8>, StatusWord), StatusWord> {
+    ///
+    /// Privacy (issue 12): once the command parses, every refusal before a successful
+    /// verify answers [`status::AUTH_FAILED`] after the same work — the terminal key is
+    /// decoded, both lookups run, and one ECDSA verify runs, against
+    /// [`crypto::dummy_collector_key`] when the wallet has no key for the collector — so
+    /// neither the status word nor the time tells a terminal which collectors the wallet
+    /// holds passes or keys for. Parse errors (`9402`, `9502`) depend on the command
+    /// bytes alone. The app still hears the precise [`AuthFailure`].
+    fn authenticate(&mut self, data: &[u8], ne: usize) -> Result<(Vec<u8>, StatusWord), Refusal> {
         let Some(eph) = self.ephemeral.as_ref() else {
-            return Err(status::INVALID_STATE);
+            return Err(Refusal::Failed(status::INVALID_STATE));
         };
         let request = NegotiateRequest::parse(data).map_err(|e| {
             log::info!("smart tap: malformed NEGOTIATE: {e}");
-            e.status()
+            Refusal::Failed(e.status())
         })?;
+        let answer = negotiate::answer(&request.session, &eph.public);
+        if answer.len() > ne {
+            return Err(Refusal::WrongLe(sw::wrong_le(answer.len())));
+        }
         let (collector, key_version) = (request.collector, request.key_version);
-        let fail = |reason: AuthFailure, sw: StatusWord| {
-            log::info!(
-                "smart tap: collector {collector} v{key_version} not authenticated: {reason:?}"
-            );
-            self.ports.events.emit(WalletEvent::AuthenticationFailed {
-                collector,
-                key_version,
-                reason,
-            });
-            sw
-        };
         let now = self.ports.clock.now();
-        if !self.ports.passes.could_redeem(collector, now) {
-            return Err(fail(AuthFailure::NoRedeemablePass, status::AUTH_FAILED));
-        }
-        let Some(key) = self.ports.key_ring.collector_key(collector, key_version, now) else {
-            return Err(fail(AuthFailure::UnknownKey, status::AUTH_FAILED));
-        };
-        let Ok(terminal_key) = p256::PublicKey::from_sec1_bytes(&request.terminal_key) else {
-            return Err(fail(AuthFailure::BadEphemeralKey, status::INVALID_CRYPTO_INPUT));
-        };
+        let terminal_key = p256::PublicKey::from_sec1_bytes(&request.terminal_key).ok();
+        let redeemable = self.ports.passes.could_redeem(collector, now);
+        let key = self.ports.key_ring.collector_key(collector, key_version, now);
         let live = request.is_live();
-        if !live && !self.config.accept_pre_signed {
-            return Err(fail(AuthFailure::PreSignedRefused, status::AUTH_FAILED));
-        }
         let signed = request.signed_bytes(&eph.nonce);
-        if !crypto::verify_signature(&key, &signed, &request.signature) {
-            return Err(fail(AuthFailure::BadSignature, status::AUTH_FAILED));
-        }
+        let verify_key = key.as_ref().unwrap_or(&self.dummy_key);
+        let verified = crypto::verify_signature(verify_key, &signed, &request.signature);
+        let outcome = match (terminal_key, key) {
+            (None, _) => Err(AuthFailure::BadEphemeralKey),
+            _ if !redeemable => Err(AuthFailure::NoRedeemablePass),
+            (_, None) => Err(AuthFailure::UnknownKey),
+            _ if !live && !self.config.accept_pre_signed => Err(AuthFailure::PreSignedRefused),
+            _ if !verified => Err(AuthFailure::BadSignature),
+            (Some(terminal_key), Some(_)) => Ok(terminal_key),
+        };
+        let terminal_key = match outcome {
+            Ok(k) => k,
+            Err(reason) => {
+                log::info!(
+                    "smart tap: collector {collector} v{key_version} not authenticated: {reason:?}"
+                );
+                self.ports.events.emit(WalletEvent::AuthenticationFailed {
+                    collector,
+                    key_version,
+                    reason,
+                });
+                return Err(Refusal::Failed(status::AUTH_FAILED));
+            }
+        };
         let info_prefix = request.info_prefix(&eph.nonce);
         let info: [&[u8]; 2] = [&info_prefix, &request.signature];
         let Some(keys) =
             crypto::derive_session_keys(&eph.secret, &terminal_key, &eph.public, &info)
         else {
             log::error!("smart tap: key derivation failed");
-            return Err(sw::UNKNOWN);
+            return Err(Refusal::Failed(sw::UNKNOWN));
         };
-        let answer = negotiate::answer(&request.session, &eph.public);
         self.session = Some(Session { id: request.session.id, collector, key_version, live, keys });
         log::info!("smart tap: collector {collector} v{key_version} authenticated (live: {live})");
         self.emit(WalletEvent::Authenticated { collector, key_version });
@@ -426,9 +484,26 @@ impl SmartTapApplet {
             return Response::status(sw::UNKNOWN);
         };
         let data = get_data::answer(&request.session, reb);
-        log::info!("smart tap: pass {} sent to collector {collector}", pass.object_id);
-        self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
         let limit = self.chunk_limit(command);
+        let max = get_data::max_answer_len(limit);
+        if data.len() > max {
+            log::warn!(
+                "smart tap: answer of {} bytes exceeds the {max} a reader reassembles; not sent",
+                data.len()
+            );
+            self.emit(WalletEvent::AnswerTooLarge {
+                collector,
+                object_id: pass.object_id.clone(),
+                bytes: data.len(),
+                limit: max,
+            });
+            return Response::status(no_pass);
+        }
+        // Object IDs can carry member numbers (`1990.foo-member-7731`): debug level only;
+        // the app hears the ID in the PassSent event (issue 12).
+        log::info!("smart tap: a pass was sent to collector {collector}");
+        log::debug!("smart tap: pass {} sent to collector {collector}", pass.object_id);
+        self.emit(WalletEvent::PassSent { collector, object_id: pass.object_id.clone() });
         self.chain.start(data, done, limit)
     }
 
@@ -440,6 +515,10 @@ impl SmartTapApplet {
                 return Response::status(e.status());
             }
         };
+        let answer = push::answer(&request.session);
+        if answer.len() > command.ne() {
+            return Response::status(sw::wrong_le(answer.len()));
+        }
         // Only a push inside the authenticated session speaks for its collector (§6.6).
         let collector =
             self.session.as_ref().filter(|s| s.id == request.session.id).map(|s| s.collector);
@@ -451,7 +530,7 @@ impl SmartTapApplet {
         match updates {
             Ok(updates) => {
                 self.emit(WalletEvent::PushReceived { collector, updates });
-                Response::new(push::answer(&request.session), status::OK)
+                Response::new(answer, status::OK)
             }
             Err(e) => {
                 // Not durable, so not acknowledged: the terminal retries (spec §8 `92xx`).
@@ -468,9 +547,9 @@ impl Applet for SmartTapApplet {
         AIDS
     }
 
-    fn select(&mut self, aid: &[u8], _command: &Command<'_>) -> Response {
-        self.wipe_session();
+    fn select(&mut self, aid: &[u8], command: &Command<'_>) -> Response {
         if !self.arm() {
+            self.wipe_session();
             return Response::status(sw::FILE_NOT_FOUND);
         }
         let Some(eph) = self.ephemeral.as_ref() else {
@@ -484,6 +563,11 @@ impl Applet for SmartTapApplet {
         } else {
             return Response::status(sw::FILE_NOT_FOUND);
         };
+        if data.len() > command.ne() {
+            // Not executed: the session and the selection stay as they were.
+            return Response::status(sw::wrong_le(data.len()));
+        }
+        self.wipe_session();
         self.selected = true;
         Response::new(data, status::OK)
     }
@@ -498,13 +582,14 @@ impl Applet for SmartTapApplet {
     }
 
     fn deactivate(&mut self, reason: Deactivation) {
-        log::debug!("smart tap: deactivated ({reason:?})");
+        // Wipe, tell the app and re-arm before logging: if the host's logger panics, the
+        // session is gone and the app has heard of it all the same (issue 12).
         self.wipe_session();
         self.ephemeral = None;
         self.selected = false;
-        self.failed_negotiations = 0;
         self.emit(WalletEvent::Deactivated);
         self.arm();
+        log::debug!("smart tap: deactivated ({reason:?})");
     }
 }
 
@@ -531,5 +616,6 @@ mod tests {
         assert_eq!(bad(|c| c.wallet_label = "x".repeat(65)), ConfigError::Label(65));
         assert_eq!(bad(|c| c.transaction_mode = 0x04), ConfigError::TransactionMode(0x04));
         assert_eq!(bad(|c| c.chunk_size = 0), ConfigError::ChunkSize);
+        assert_eq!(bad(|c| c.negotiation_budget.refill_ms = 0), ConfigError::RefillInterval(0));
     }
 }

@@ -30,15 +30,19 @@ pub const CHOOSER_REQUIRED: StatusWord = StatusWord(0x9302);
 pub const INVALID_STATE: StatusWord = StatusWord(0x9400);
 /// The command data could not be parsed.
 pub const PARSE_FAILURE: StatusWord = StatusWord(0x9402);
-/// Invalid cryptographic input (e.g. the terminal's ephemeral key is not a P-256 point).
+/// Invalid cryptographic input (K-reader's name). Not sent by NEGOTIATE: a terminal
+/// ephemeral key that is not a P-256 point answers [`AUTH_FAILED`] like every other
+/// refusal, so that the answer does not depend on what the wallet holds (issue 12).
 pub const INVALID_CRYPTO_INPUT: StatusWord = StatusWord(0x9403);
 /// GET MORE DATA with nothing pending.
 pub const NO_MORE_DATA: StatusWord = StatusWord(0x9404);
 /// GET MORE DATA after the last chunk was sent.
 pub const ALL_DATA_SENT: StatusWord = StatusWord(0x9405);
-/// Too many requests (here: too many failed NEGOTIATEs in one field session).
+/// Too many requests (here: the failed-NEGOTIATE budget is spent, see
+/// [`super::budget`]).
 pub const TOO_MANY_REQUESTS: StatusWord = StatusWord(0x9406);
-/// Authentication failed: unknown collector/key version, bad signature, refused mode.
+/// Authentication failed: every NEGOTIATE refusal after parsing — no redeemable pass,
+/// unknown collector/key version, malformed terminal key, bad signature, refused mode.
 pub const AUTH_FAILED: StatusWord = StatusWord(0x9500);
 /// Smart Tap version not supported (container version other than `0001`).
 pub const VERSION_NOT_SUPPORTED: StatusWord = StatusWord(0x9502);

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use hce_wallet_core::events::WalletEvent;
 use hce_wallet_core::ports::{
-    CollectorId, EventLog, FixedClock, IssuerKeyRing, PassSource, PassType, PushData, PushListener,
+    Clock, CollectorId, EventLog, IssuerKeyRing, PassSource, PassType, PushData, PushListener,
     RandomSource, Selection, SelectionRequest, SmartTapPass,
 };
 use hce_wallet_core::router::Router;
@@ -51,6 +51,28 @@ pub fn text(v: &Value, pointer: &str) -> String {
 
 pub const COLLECTOR: CollectorId = CollectorId(20180608);
 pub const NOW: Timestamp = Timestamp(1_780_000_000_000);
+
+/// A clock that says the same time until a test moves it (starts at [`NOW`]).
+#[derive(Debug)]
+pub struct TestClock(std::sync::atomic::AtomicI64);
+
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock(std::sync::atomic::AtomicI64::new(NOW.0))
+    }
+}
+
+impl TestClock {
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
 
 /// A random source that replays scripted draws (each must match the requested length)
 /// and falls back to a xorshift stream when the script is empty.
@@ -179,6 +201,7 @@ pub struct Rig {
     pub random: ScriptedRandom,
     pub passes: Arc<TestPasses>,
     pub push: Arc<RecordingPush>,
+    pub clock: Arc<TestClock>,
 }
 
 impl Rig {
@@ -212,19 +235,20 @@ impl Rig {
         let events = Arc::new(EventLog::default());
         let passes = Arc::new(passes);
         let push = Arc::new(RecordingPush::default());
+        let clock = Arc::new(TestClock::default());
         let ports = SmartTapPorts {
             key_ring: Arc::new(ring),
             passes: passes.clone(),
             push: Some(push.clone()),
             events: events.clone(),
             random: Box::new(random.clone()),
-            clock: Arc::new(FixedClock(NOW)),
+            clock: clock.clone(),
             payment,
         };
         let applet = SmartTapApplet::new(ports, config).unwrap();
         let mut router = Router::new();
         router.register(Box::new(applet));
-        Rig { router, events, random, passes, push }
+        Rig { router, events, random, passes, push, clock }
     }
 
     /// Sends a C-APDU, returns `(data, sw)`; panics inside the applet are not hidden.

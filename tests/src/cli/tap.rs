@@ -93,7 +93,8 @@ fn parse_luk(hex: &str) -> Result<[u8; 16], TapCliError> {
 }
 
 fn parse_u8_hex(s: &str) -> Result<u8, String> {
-    u8::from_str_radix(s.trim_start_matches("0x"), 16).map_err(|e| format!("{s:?}: {e}"))
+    u8::from_str_radix(s.trim_start_matches("0x"), 16)
+        .map_err(|e| format!("{s:?}: {e} (expected one hex byte, e.g. 03)"))
 }
 
 /// Why `hcectl tap` could not run a tap at all.
@@ -101,8 +102,8 @@ fn parse_u8_hex(s: &str) -> Result<u8, String> {
 pub enum TapCliError {
     #[error("{0}")]
     Usage(String),
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("{flag} {path}: cannot read: {source}")]
+    Read { flag: &'static str, path: PathBuf, source: std::io::Error },
     #[error("{0}")]
     Card(#[from] CardError),
     #[error("output: {0}")]
@@ -191,8 +192,11 @@ pub fn run(args: &TapArgs, out: &mut dyn Write) -> Result<u8, TapCliError> {
     }
     let terminal = Terminal::new(config(args)?);
     let mut card: Box<dyn Card> = if let Some(path) = &args.replay {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| TapCliError::Read { path: path.clone(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| TapCliError::Read {
+            flag: "--replay",
+            path: path.clone(),
+            source,
+        })?;
         Box::new(ScriptedCard::from_apdu_script(&text).map_err(TapCliError::Usage)?)
     } else if let Some(reader) = &args.pcsc {
         wiring::pcsc_card(Some(reader.as_str()).filter(|r| !r.is_empty()))?
@@ -334,9 +338,11 @@ fn print_result(
 }
 
 fn hex_array<const N: usize>(name: &str, value: &str) -> Result<[u8; N], TapCliError> {
-    let bytes = hex::decode(value).map_err(|e| TapCliError::Usage(format!("--{name}: {e}")))?;
+    let expected = || format!("--{name}: expected {} hex digits ({N} bytes)", N * 2);
+    let bytes =
+        hex::decode(value).map_err(|e| TapCliError::Usage(format!("{}, got {e}", expected())))?;
     <[u8; N]>::try_from(bytes.as_slice())
-        .map_err(|_| TapCliError::Usage(format!("--{name}: expected {N} bytes")))
+        .map_err(|_| TapCliError::Usage(format!("{}, got {} bytes", expected(), bytes.len())))
 }
 
 /// Builds the terminal configuration from the arguments.
@@ -344,10 +350,17 @@ pub fn config(args: &TapArgs) -> Result<TerminalConfig, TapCliError> {
     let collector = CollectorId(args.collector.unwrap_or(demo::GOOGLE_TEST_COLLECTOR.0));
     let signing_key = match &args.key {
         Some(path) => {
-            let pem = std::fs::read_to_string(path)
-                .map_err(|source| TapCliError::Read { path: path.clone(), source })?;
-            let key = SecretKey::from_pem(&pem)
-                .map_err(|e| TapCliError::Usage(format!("--key {}: {e}", path.display())))?;
+            let pem = std::fs::read_to_string(path).map_err(|source| TapCliError::Read {
+                flag: "--key",
+                path: path.clone(),
+                source,
+            })?;
+            let key = SecretKey::from_pem(&pem).map_err(|e| {
+                TapCliError::Usage(format!(
+                    "--key {}: {e} (expected a P-256 private key in PEM)",
+                    path.display()
+                ))
+            })?;
             SigningKey::from(key)
         }
         None => demo::signing_key(collector).ok_or_else(|| {
@@ -375,8 +388,11 @@ pub fn config(args: &TapArgs) -> Result<TerminalConfig, TapCliError> {
     }
     if let Some(v) = &args.terminal_ephemeral {
         let bytes: [u8; 32] = hex_array("terminal-ephemeral", v)?;
-        let key = SecretKey::from_slice(&bytes)
-            .map_err(|_| TapCliError::Usage("--terminal-ephemeral: not a P-256 scalar".into()))?;
+        let key = SecretKey::from_slice(&bytes).map_err(|_| {
+            TapCliError::Usage(
+                "--terminal-ephemeral: expected a P-256 scalar (64 hex digits, 0 < k < n)".into(),
+            )
+        })?;
         config.ephemeral = Some(key);
     }
     Ok(config)

@@ -38,7 +38,7 @@ pub fn run(args: &VpcdArgs, factory: CardFactory<'_>) -> Result<(), CliError> {
     let mut config = Config { host: args.host.clone(), port: args.port, ..Config::default() };
     if let Some(atr) = &args.atr {
         config.atr = hex::decode(atr.replace(' ', ""))
-            .map_err(|e| CliError::Usage(format!("--atr {atr}: {e}")))?;
+            .map_err(|e| CliError::Usage(format!("--atr {atr}: {e} (expected hex bytes)")))?;
     }
     let mut card = factory(&CardOptions {
         store: args.store.clone(),

@@ -2,13 +2,14 @@
 //!
 //! The root key comes from `--key-file` (64 hex digits) or `HCE_WALLET_KEY`; a missing file
 //! is created empty. `import` takes Google Wallet JSON (REST objects, lists, the `payload`
-//! of a save-to-wallet JWT, or the JWT itself) and lands all of a file or none of it.
+//! of a save-to-wallet JWT, or the JWT itself; with `--type loyaltyClass` etc. a bare REST
+//! resource without `kind`) and lands all of a file or none of it.
 //! Redemption values are never printed.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use hce_wallet_core::pass::import_json;
+use hce_wallet_core::pass::{import_json_as, ResourceKind};
 use hce_wallet_store::{EventRecord, RootKey, Store};
 
 use super::CliError;
@@ -28,7 +29,13 @@ pub struct WalletArgs {
 #[derive(clap::Subcommand, Debug)]
 pub enum WalletAction {
     /// Import Google Wallet pass JSON (or a save-to-wallet JWT) from files
-    Import { files: Vec<PathBuf> },
+    Import {
+        /// The files are bare REST resources of this type (no `kind` needed):
+        /// loyaltyClass, loyaltyObject, walletobjects#offerClass, ...
+        #[arg(long = "type", value_name = "RESOURCE")]
+        resource_type: Option<String>,
+        files: Vec<PathBuf>,
+    },
     /// List the stored passes
     List,
     /// Show one pass (the redemption value is not printed)
@@ -43,26 +50,49 @@ pub enum WalletAction {
 }
 
 fn store_error(path: &std::path::Path) -> impl Fn(hce_wallet_store::StoreError) -> CliError + '_ {
-    move |e| CliError::Usage(format!("{}: {e}", path.display()))
+    move |e| CliError::Usage(format!("--store {}: {e}", path.display()))
 }
 
 /// Runs one `hcectl wallet` action. Exit status 0 on success.
 pub fn run(args: &WalletArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let key = match &args.key_file {
-        Some(f) => RootKey::from_hex_file(f).map_err(store_error(f))?,
-        None => RootKey::from_env().map_err(store_error(&args.store))?,
+        Some(f) => RootKey::from_hex_file(f).map_err(|e| {
+            CliError::Usage(format!(
+                "--key-file {}: {e} (the file must hold the root key as 64 hex digits)",
+                f.display()
+            ))
+        })?,
+        None => RootKey::from_env().map_err(|e| {
+            CliError::Usage(format!(
+                "HCE_WALLET_KEY: {e} (set it to 64 hex digits, or give --key-file FILE)"
+            ))
+        })?,
     };
     let store = Store::open(&args.store, &key).map_err(store_error(&args.store))?;
     let fail = store_error(&args.store);
     match &args.action {
-        WalletAction::Import { files } => {
+        WalletAction::Import { resource_type, files } => {
             if files.is_empty() {
                 return Err(CliError::Usage("import: name at least one JSON or JWT file".into()));
             }
+            let kind = match resource_type {
+                None => None,
+                Some(t) => Some(ResourceKind::from_name(t).ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--type {t}: expected a Google Wallet class or object name such as \
+                         loyaltyClass, loyaltyObject or walletobjects#offerClass"
+                    ))
+                })?),
+            };
             for f in files {
-                let text = std::fs::read_to_string(f)?;
-                let batch = import_json(&text)
-                    .map_err(|e| CliError::Usage(format!("{}: {e}", f.display())))?;
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    CliError::Usage(format!(
+                        "import {}: {e} (expected a Google Wallet JSON or JWT text file)",
+                        f.display()
+                    ))
+                })?;
+                let batch = import_json_as(&text, kind)
+                    .map_err(|e| CliError::Usage(format!("import {}: {e}", f.display())))?;
                 let n = store.import_batch(&batch).map_err(&fail)?;
                 store
                     .append_event(EventRecord {

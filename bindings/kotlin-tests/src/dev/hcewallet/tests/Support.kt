@@ -46,5 +46,8 @@ object Fixtures {
         config: WalletConfig = WalletConfig(lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK),
         dir: File = tempDir(),
         rootKey: ByteArray = rootKey(),
+        // A new wallet assumes Locked (fail-closed); most tests tap from the home screen.
+        uiContext: dev.hcewallet.UiContext? = dev.hcewallet.UiContext.Home,
     ): Wallet = Wallet.open(File(dir, "wallet.redb").path, rootKey, config, listener, transport)
+        .also { w -> uiContext?.let(w::setUiContext) }
 }

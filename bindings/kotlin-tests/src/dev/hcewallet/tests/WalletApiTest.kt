@@ -62,13 +62,18 @@ class WalletApiTest {
 
     private class Setup(val wallet: Wallet, val listener: RecordingListener, val server: BundleServer, val rootKey: ByteArray)
 
-    private fun setup(sync: Boolean = true, vararg passes: Pair<String, String>): Setup {
+    private fun setup(
+        sync: Boolean = true,
+        vararg passes: Pair<String, String>,
+        uiContext: UiContext? = UiContext.Home,
+    ): Setup {
         val listener = RecordingListener()
         val server = BundleServer(bundle)
         val rootKey = Fixtures.rootKey()
         val wallet = Fixtures.openWallet(
             listener = listener, transport = server, rootKey = rootKey,
             config = WalletConfig(pinnedBundleRoots = listOf(rootPem), syncUrl = URL, lockedPolicy = dev.hcewallet.LockedPolicy.REQUIRE_UNLOCK),
+            uiContext = uiContext,
         )
         if (passes.isNotEmpty()) wallet.importPassJson(loyaltyJson(*passes))
         if (sync) assertEquals(SyncOutcome.Updated(1uL, 1u), wallet.syncNow())
@@ -114,6 +119,20 @@ class WalletApiTest {
         }
         Fixtures.openWallet().use { w ->
             try { w.syncNow(); fail() } catch (e: WalletException.Sync) { assertTrue(e.message!!.contains("not configured")) }
+        }
+    }
+
+    @Test
+    fun aNewWalletSendsNothingBeforeTheAppReportsAUiContext() {
+        val s = setup(true, "a" to "RV-a", uiContext = null)
+        s.wallet.use { w ->
+            val locked = Vectors.liveTerminal().tap(w::processApdu)
+            w.onDeactivated(DeactivationReason.LINK_LOSS)
+            assertEquals(TapOutcome.Ended("GET DATA", 0x9300), locked.outcome)
+            assertEquals(1, s.listener.events.count { it is WalletEvent.UnlockRequired })
+            w.setUiContext(UiContext.Home)
+            val read = Vectors.liveTerminal().tap(w::processApdu)
+            assertEquals("RV-a", (read.outcome as TapOutcome.PassRead).redemptionValue)
         }
     }
 
@@ -186,6 +205,9 @@ class WalletApiTest {
         assertTrue("the tap was logged at all", sink.lines.isNotEmpty())
         val secrets = listOf(value, s.rootKey.hex()) + okms.flatMap { listOf(it.hex(), it.copyOf(16).hex(), it.copyOfRange(16, 48).hex()) }
         for (secret in secrets) assertFalse("log leaks a secret", log.contains(secret, ignoreCase = true))
+        // Object IDs (which can carry member numbers) appear at debug level at most.
+        val loud = sink.lines.filter { it.startsWith("INFO ") || it.startsWith("WARN ") || it.startsWith("ERROR ") }
+        for (line in loud) assertFalse("object ID at info: $line", line.contains("$DEMO_ISSUER.solo"))
     }
 
     @Test
