@@ -8,10 +8,14 @@
 #  3. compile check: every Kotlin source of the app + the Android-flavour bindings +
 #     HceBridge against android-all + JNA + ZXing; logic/ must import no android.*;
 #  4. the JVM tests: app sources (desktop bindings) + android-sample/app/src/test +
+#     (against android-all API 35, the newest whose class files a JDK 17 loads) +
 #     the Smart Tap terminal of bindings/kotlin-tests (on the classpath, not copied), run on
 #     the desktop .so with a private HTTPS nginx on loopback (scripts/android-sample-nginx.sh);
 #  5. ManifestCheck on the real manifest/apduservice.xml (must pass) and on a deliberately
-#     broken copy (must fail). Prints `N passed, M failed`.
+#     broken copy (must fail);
+#  6. `scripts/aar.sh --standin --publish` into build/android-sample (AarTest checks the
+#     archive, the POM, the repository layout, and loads the classes in a separate JVM).
+# Prints `N passed, M failed`. SKIP_ANDROID_COMPILE=1 skips step 3 (quicker iterations).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -55,17 +59,17 @@ kc() { # out-dir classpath sources...
 mapfile -t app_sources < <(find "$app/main/kotlin" -name '*.kt' | sort)
 echo "== kotlinc: ${#app_sources[@]} app sources + Android bindings + HceBridge against android-all (API 36)"
 mapfile -t gen_android < <(find "$out/gen-android" bindings/kotlin/src android-sample/check-stubs -name '*.kt' | sort)
-kc "$out/check-classes" "$android_all:$jna:$zxing" "${app_sources[@]}" "${gen_android[@]}" \
+[ -n "${SKIP_ANDROID_COMPILE:-}" ] || kc "$out/check-classes" "$android_all:$jna:$zxing" "${app_sources[@]}" "${gen_android[@]}" \
   || { echo "android-sample-check: the app does not compile against android-all" >&2; exit 1; }
-echo "   compiled $(find "$out/check-classes/dev/hcewallet/sample" -name '*.class' | wc -l) app classes"
+[ -n "${SKIP_ANDROID_COMPILE:-}" ] || echo "   compiled $(find "$out/check-classes/dev/hcewallet/sample" -name '*.class' | wc -l) app classes"
 
-echo "== kotlinc: JVM tests (app + desktop bindings + bindings/kotlin-tests terminal + app tests)"
+echo "== kotlinc: JVM tests (app + desktop bindings + bindings/kotlin-tests terminal + app tests; android-all API 35)"
 mapfile -t test_sources < <(find "$out/gen-desktop" bindings/kotlin/src bindings/kotlin-tests/src "$app/test/kotlin" -name '*.kt' | sort)
-kc "$out/test-classes" "$android_all:$jna:$zxing:$junit" "${app_sources[@]}" "${test_sources[@]}" \
+kc "$out/test-classes" "$android_all_jvm:$jna:$zxing:$junit" "${app_sources[@]}" "${test_sources[@]}" \
   || { echo "android-sample-check: the JVM tests do not compile" >&2; exit 1; }
 
 # android-all last: it also carries org.json, junit.framework and the like.
-run_cp="$out/test-classes:.tools/kotlinc/lib/kotlin-stdlib.jar:$jna:$junit:$zxing:$android_all"
+run_cp="$out/test-classes:.tools/kotlinc/lib/kotlin-stdlib.jar:$jna:$junit:$zxing:$android_all_jvm"
 java_flags=(-Djna.library.path="$(dirname "$lib")" -Djava.library.path="$(dirname "$lib")"
   -Dhce.shared.dir="$shared" -Dhce.fixtures.dir="$root/bindings/kotlin-tests/fixtures"
   -Dhce.sample.dir="$root/android-sample")
@@ -82,6 +86,11 @@ if java -cp "$run_cp" dev.hcewallet.sample.ManifestCheckKt "$broken" > "$out/bro
   echo "android-sample-check: ManifestCheck accepted a broken apduservice.xml" >&2; exit 1
 fi
 echo "   broken copy refused: $(grep -m1 -o 'AID .*' "$out/broken.log" || head -1 "$out/broken.log")"
+
+echo "== make aar + publish-local with the desktop .so standing in (AarTest checks them)"
+bash scripts/aar.sh --standin --publish --out "$out/aar" --repo "$out/m2"
+export HCE_AAR="$(ls "$root/$out"/aar/hce-wallet-*.aar)" HCE_AAR_REPO="$root/$out/m2"
+java_flags+=(-Dhce.kotlin.stdlib="$root/.tools/kotlinc/lib/kotlin-stdlib.jar")
 
 echo "== JVM tests (HTTPS nginx on loopback)"
 classes=$(cd "$out/test-classes" && find dev/hcewallet/sample -name '*Test.class' | sed 's/\.class$//; s#/#.#g' | sort)

@@ -68,6 +68,10 @@ dependencies {
         // UniFFI's generated Kotlin calls the .so through JNA; the @aar carries JNA's own
         // libjnidispatch.so for every ABI (the plain jar would not load on Android).
         implementation("net.java.dev.jna:jna:5.18.1@aar")
+        // The Android flavour of the generated bindings (uniffi.toml android = true) imports
+        // androidx.annotation.RequiresApi: an annotation only (CLASS retention), needed to
+        // compile, nothing of AndroidX at run time. The AAR ships already-compiled classes.
+        compileOnly("androidx.annotation:annotation:1.9.1")
     }
     // Barcodes (QR, PDF417, Aztec, Code 128, ...), as Google Wallet and Catima render them.
     implementation("com.google.zxing:core:3.5.3")

@@ -62,7 +62,7 @@ class SampleApp : Application() {
         session = WalletSession(::opener)
         session.watch { s -> Log.i(TAG, "wallet: ${s.javaClass.simpleName}") }
         watchScreenLock()
-        val um = getSystemService(UserManager::class.java)
+        val um = service<UserManager>()
         if (um.isUserUnlocked) openAsync()
         else registerReceiver(object : BroadcastReceiver() {
             override fun onReceive(c: Context, i: Intent) {
@@ -79,7 +79,7 @@ class SampleApp : Application() {
     private fun opener(): WalletOpener {
         val dir = File(filesDir, "wallet")
         val vault = RootKeyVault(KeystoreKeyWrapper(this), FileBlobStore(File(dir, SampleConfig.WRAPPED_KEY_FILE)))
-        val cm = getSystemService(ConnectivityManager::class.java)
+        val cm = service<ConnectivityManager>()
         val network = HttpUrlTransport(isOnline = { cm.activeNetwork != null })
         val transport = DemoBundleTransport(SampleConfig.DEMO_SYNC_URL, { assets.open("demo-key-bundle.cose").use { it.readBytes() } }, network)
         val roots = listOf(assets.open("bundle-root.pub.pem").use { String(it.readBytes()) })
@@ -109,7 +109,7 @@ class SampleApp : Application() {
 
     /** Screen off / keyguard up → UiContext.LOCKED; unlocked → back to the screen's context. */
     private fun watchScreenLock() {
-        val km = getSystemService(KeyguardManager::class.java)
+        val km = service<KeyguardManager>()
         uiContext.locked(km.isKeyguardLocked)
         val filter = IntentFilter().apply {
             addAction(Intent.ACTION_SCREEN_OFF)

@@ -8,6 +8,7 @@ import android.net.Network
 import android.util.Log
 import dev.hcewallet.WalletException
 import dev.hcewallet.sample.SampleApp
+import dev.hcewallet.sample.service
 
 object NetworkSync {
     @Volatile private var registered = false
@@ -15,7 +16,7 @@ object NetworkSync {
     fun register(ctx: Context) {
         if (registered) return
         registered = true
-        val cm = ctx.getSystemService(ConnectivityManager::class.java)
+        val cm = ctx.service<ConnectivityManager>()
         cm.registerDefaultNetworkCallback(object : ConnectivityManager.NetworkCallback() {
             override fun onAvailable(network: Network) {
                 val app = SampleApp.instance

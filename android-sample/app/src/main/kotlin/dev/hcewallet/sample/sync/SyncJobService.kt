@@ -12,12 +12,13 @@ import android.util.Log
 import dev.hcewallet.SyncOutcome
 import dev.hcewallet.WalletException
 import dev.hcewallet.sample.SampleApp
+import dev.hcewallet.sample.service
 import dev.hcewallet.sample.logic.SampleConfig
 
 class SyncJobService : JobService() {
     companion object {
         fun schedule(ctx: Context) {
-            val js = ctx.getSystemService(JobScheduler::class.java)
+            val js = ctx.service<JobScheduler>()
             if (js.getPendingJob(SampleConfig.SYNC_JOB_ID) != null) return
             val job = JobInfo.Builder(SampleConfig.SYNC_JOB_ID, ComponentName(ctx, SyncJobService::class.java))
                 .setRequiredNetworkType(JobInfo.NETWORK_TYPE_ANY)

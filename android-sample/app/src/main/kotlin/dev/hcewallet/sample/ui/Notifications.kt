@@ -10,6 +10,7 @@ import android.content.Context
 import android.content.Intent
 import android.widget.Toast
 import dev.hcewallet.sample.logic.EventSink
+import dev.hcewallet.sample.service
 
 object Notifications {
     const val CHANNEL_TAP = "tap"
@@ -20,10 +21,10 @@ object Notifications {
         val ch = NotificationChannel(CHANNEL_TAP, "At the terminal", NotificationManager.IMPORTANCE_HIGH)
         ch.description = "Choose a pass, unlock to tap"
         ch.lockscreenVisibility = Notification.VISIBILITY_PRIVATE
-        ctx.getSystemService(NotificationManager::class.java).createNotificationChannel(ch)
+        ctx.service<NotificationManager>().createNotificationChannel(ch)
     }
 
-    private fun nm(ctx: Context) = ctx.getSystemService(NotificationManager::class.java)
+    private fun nm(ctx: Context) = ctx.service<NotificationManager>()
 
     fun chooser(ctx: Context, count: Int) {
         val open = PendingIntent.getActivity(
