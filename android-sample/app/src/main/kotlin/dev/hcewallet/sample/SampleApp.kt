@@ -90,7 +90,8 @@ class SampleApp : Application() {
     }
 
     fun openAsync(then: (() -> Unit)? = null) = io.execute {
-        if (session.open() is WalletSession.State.Open) afterOpen()
+        val wasOpen = session.state is WalletSession.State.Open
+        if (session.open() is WalletSession.State.Open && !wasOpen) afterOpen()
         then?.let { main.post(it) }
     }
 

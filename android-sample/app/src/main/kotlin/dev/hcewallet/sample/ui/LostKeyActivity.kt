@@ -4,25 +4,11 @@
 // re-added from the issuers) — never a crash loop.
 package dev.hcewallet.sample.ui
 
-import android.os.Bundle
-import android.widget.LinearLayout
-import android.widget.ScrollView
 import dev.hcewallet.Wallet
 import dev.hcewallet.sample.logic.WalletSession
 
 class LostKeyActivity : WalletActivity() {
-    override fun onCreate(savedInstanceState: Bundle?) {
-        super.onCreate(savedInstanceState)
-    }
-
-    override fun onResume() {
-        super.onResume()
-        show()
-    }
-
-    private fun show() {
-        column.removeAllViews()
-        val s = app.session.state
+    override fun renderClosed(s: WalletSession.State) {
         add(text("This wallet can no longer be opened", bold = true, size = 22f))
         add(text((s as? WalletSession.State.LostKey)?.reason ?: "The wallet's key is not available."))
         add(text("Its passes were protected by a key kept in this phone's secure hardware, and " +

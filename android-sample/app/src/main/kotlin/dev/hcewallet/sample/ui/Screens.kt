@@ -73,10 +73,16 @@ abstract class WalletActivity : Activity() {
         column.removeAllViews()
         val w = app.session.wallet
         if (w == null) {
-            column.addView(text("Opening the wallet… (${app.session.state.javaClass.simpleName})"))
+            renderClosed(app.session.state)
             return
         }
         render(w)
+    }
+
+    /** No open wallet (opening, before first unlock, failed). */
+    protected open fun renderClosed(s: WalletSession.State) {
+        val why = (s as? WalletSession.State.Failed)?.message ?: s.javaClass.simpleName
+        column.addView(text("Opening the wallet… ($why)"))
     }
 
     protected abstract fun render(wallet: Wallet)
