@@ -2,7 +2,10 @@
 // terminal); the pick goes to Wallet.choosePass and the next tap sends it.
 package dev.hcewallet.sample.ui
 
+import android.os.Build
+import android.os.Bundle
 import android.widget.Toast
+import dev.hcewallet.LockedPolicy
 import dev.hcewallet.Wallet
 import dev.hcewallet.WalletException
 import dev.hcewallet.sample.logic.Formats
@@ -11,6 +14,12 @@ import dev.hcewallet.sample.logic.UiContextTracker
 class ChooserActivity : WalletActivity() {
     // Not PassOpen: the choice must reach the core as a choice, then the user taps again.
     override val screen: UiContextTracker.Screen get() = UiContextTracker.Screen.Home
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        // Passes may leave a locked phone (LockedPolicy.ALLOW): then the picker may too.
+        if (Build.VERSION.SDK_INT >= 27 && app.lockedPolicy() == LockedPolicy.ALLOW) setShowWhenLocked(true)
+    }
 
     override fun render(wallet: Wallet) {
         val q = app.chooser.pending()
