@@ -40,7 +40,8 @@ abstract class WalletActivity : Activity() {
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         column = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL; setPadding(32, 32, 32, 32) }
-        setContentView(ScrollView(this).apply { addView(column) })
+        // targetSdk 35+ draws edge to edge: keep the content out of the system bars.
+        setContentView(ScrollView(this).apply { fitsSystemWindows = true; addView(column) })
     }
 
     override fun onResume() {
