@@ -13,6 +13,11 @@ prefix=$(realpath -m "$1"); shift
 [ "${1:-}" = "--" ] && shift
 nginx=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$nginx" ] || { echo "android-sample-nginx: nginx missing (apt-get install nginx-light)" >&2; exit 1; }
+if ! command -v openssl >/dev/null; then
+  echo "android-sample-nginx: apt-get install openssl" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openssl; } >&2
+fi
 rm -rf "$prefix"; mkdir -p "$prefix/www" "$prefix/tmp"
 cp bindings/kotlin-tests/fixtures/key-bundle.cose "$prefix/www/bundle.cose"
 head -c $((2 * 1024 * 1024)) /dev/zero > "$prefix/www/big"
