@@ -7,7 +7,8 @@ CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
 .PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin fuzz-smoke \
-        fuzz bench bench-kotlin stress size bindings android clean
+        fuzz bench bench-kotlin stress size bindings android clean \
+        android-sample-check aar publish-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -68,6 +69,15 @@ bindings: ## Generate the Kotlin bindings into bindings/kotlin/generated
 
 android: ## Build the .so for arm64-v8a, armeabi-v7a, x86_64 (needs ANDROID_NDK_HOME and cargo-ndk)
 	bash scripts/android.sh
+
+android-sample-check: ## android-sample/: kotlinc against android-all, manifest/AID check, JVM tests (HTTPS nginx, Smart Tap tap)
+	bash scripts/android-sample-check.sh
+
+aar: ## The library as an Android archive (build/aar; AAR_DESKTOP_STANDIN=1: desktop .so stands in, for tests)
+	bash scripts/aar.sh
+
+publish-local: aar ## Install the AAR + POM into a local Maven repository (MAVEN_REPO, default ~/.m2/repository)
+	bash scripts/aar.sh --publish
 
 clean:
 	$(CARGO) clean

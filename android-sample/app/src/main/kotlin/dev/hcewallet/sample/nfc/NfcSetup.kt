@@ -1,0 +1,98 @@
+// Everything the app tells the NFC stack besides the static apduservice.xml: run-time AID
+// groups, the foreground preference, the default-payment flow, observe mode.
+package dev.hcewallet.sample.nfc
+
+import android.annotation.TargetApi
+import android.app.Activity
+import android.app.role.RoleManager
+import android.content.ComponentName
+import android.content.Context
+import android.content.Intent
+import android.nfc.NfcAdapter
+import android.nfc.cardemulation.CardEmulation
+import android.os.Build
+import android.util.Log
+import dev.hcewallet.sample.logic.Aids
+
+object NfcSetup {
+    private const val TAG = "hce-sample"
+
+    fun component(ctx: Context) = ComponentName(ctx, HceService::class.java)
+
+    private fun cardEmulation(ctx: Context): CardEmulation? {
+        val adapter = NfcAdapter.getDefaultAdapter(ctx) ?: return null
+        return try { CardEmulation.getInstance(adapter) } catch (e: UnsupportedOperationException) { null }
+    }
+
+    fun nfcState(ctx: Context): String {
+        val adapter = NfcAdapter.getDefaultAdapter(ctx) ?: return "no NFC on this device"
+        return if (adapter.isEnabled) "NFC on" else "NFC off (Settings > Connected devices > NFC)"
+    }
+
+    /**
+     * AIDs that arrive with passes or tokens. registerAidsForService replaces the service's
+     * dynamic group of that category, and a dynamic group takes precedence over the static
+     * one, so each call carries the static AIDs too (Aids.dynamicGroup).
+     *
+     * TODO(core): the bindings do not yet emit an AID-set event (issuer NFC pass AIDs, token
+     * AIDs); SampleApp calls this with the static set plus an empty extra list today, and the
+     * event handler will pass the event's AIDs here when it exists.
+     */
+    fun registerAids(ctx: Context, category: String, extra: Collection<String>): Boolean {
+        val ce = cardEmulation(ctx) ?: return false
+        val aids = Aids.dynamicGroup(category, extra)
+        val ok = ce.registerAidsForService(component(ctx), category, aids)
+        Log.i(TAG, "registerAidsForService($category, ${aids.size} AIDs) = $ok")
+        return ok
+    }
+
+    /** onResume of every wallet screen: win the OSE AID over Google Wallet while in front. */
+    fun preferWhileInFront(activity: Activity) {
+        cardEmulation(activity)?.setPreferredService(activity, component(activity))
+    }
+
+    /** onPause: give the preference back. */
+    fun releasePreference(activity: Activity) {
+        cardEmulation(activity)?.unsetPreferredService(activity)
+    }
+
+    fun isDefaultPaymentApp(ctx: Context): Boolean =
+        cardEmulation(ctx)?.isDefaultServiceForCategory(component(ctx), CardEmulation.CATEGORY_PAYMENT) == true
+
+    /**
+     * The system dialog that makes this app the default for payment. Android 15+ has a
+     * "Wallet" role that holds the payment default; older versions use ACTION_CHANGE_DEFAULT.
+     */
+    fun changeDefaultIntent(ctx: Context): Intent {
+        if (Build.VERSION.SDK_INT >= 35) {
+            val rm = ctx.getSystemService(RoleManager::class.java)
+            if (rm != null && rm.isRoleAvailable(RoleManager.ROLE_WALLET) && !rm.isRoleHeld(RoleManager.ROLE_WALLET)) {
+                return rm.createRequestRoleIntent(RoleManager.ROLE_WALLET)
+            }
+        }
+        return Intent(CardEmulation.ACTION_CHANGE_DEFAULT)
+            .putExtra(CardEmulation.EXTRA_CATEGORY, CardEmulation.CATEGORY_PAYMENT)
+            .putExtra(CardEmulation.EXTRA_SERVICE_COMPONENT, component(ctx))
+    }
+
+    /**
+     * Android 15+ observe mode: the controller only listens to the field until a
+     * polling-loop filter of this service matches (autoTransact) or the app allows
+     * transactions; the frames arrive in HceService.processPollingFrames. Off by default in
+     * the sample (its taps must work on every phone); the settings screen turns it on.
+     * Returns a line for the UI.
+     */
+    @TargetApi(35)
+    fun configureObserveMode(ctx: Context, enabled: Boolean, pollingFilterHex: String?): String {
+        if (Build.VERSION.SDK_INT < 35) return "observe mode needs Android 15"
+        val adapter = NfcAdapter.getDefaultAdapter(ctx) ?: return "no NFC"
+        if (!adapter.isObserveModeSupported) return "this NFC controller has no observe mode"
+        val ce = cardEmulation(ctx) ?: return "no card emulation"
+        val c = component(ctx)
+        val set = ce.setShouldDefaultToObserveModeForService(c, enabled)
+        val filter = pollingFilterHex?.takeIf { enabled && it.isNotBlank() }?.let {
+            ce.registerPollingLoopFilterForService(c, it, true)
+        }
+        return "observe mode default=$enabled ($set)" + (filter?.let { ", polling filter $pollingFilterHex ($it)" } ?: "")
+    }
+}

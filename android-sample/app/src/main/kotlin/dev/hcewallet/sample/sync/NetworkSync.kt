@@ -1,0 +1,34 @@
+// Key sync on connectivity: the default network becoming available → Wallet.onNetworkAvailable
+// (the core decides whether a fetch is due) on the io worker.
+package dev.hcewallet.sample.sync
+
+import android.content.Context
+import android.net.ConnectivityManager
+import android.net.Network
+import android.util.Log
+import dev.hcewallet.WalletException
+import dev.hcewallet.sample.SampleApp
+import dev.hcewallet.sample.service
+
+object NetworkSync {
+    @Volatile private var registered = false
+
+    fun register(ctx: Context) {
+        if (registered) return
+        registered = true
+        val cm = ctx.service<ConnectivityManager>()
+        cm.registerDefaultNetworkCallback(object : ConnectivityManager.NetworkCallback() {
+            override fun onAvailable(network: Network) {
+                val app = SampleApp.instance
+                app.io.execute {
+                    val w = app.session.wallet ?: return@execute
+                    try {
+                        Log.i(SampleApp.TAG, "network available: ${w.onNetworkAvailable()}")
+                    } catch (e: WalletException) {
+                        Log.w(SampleApp.TAG, "sync on network: ${e.message}")
+                    }
+                }
+            }
+        })
+    }
+}
