@@ -6,7 +6,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
-.PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin fuzz-smoke \
+.PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin android-sample-check fuzz-smoke \
         fuzz bench bench-kotlin stress size bindings android clean \
         android-sample-check aar publish-local
 
@@ -20,7 +20,7 @@ demo: deps ## The main job: a demo Smart Tap on an embedded default store, annot
 	$(CARGO) run -q -p hce-wallet-harness --bin hcectl -- tap --demo
 
 test: ## Everything CI runs (each step timed)
-	@bash scripts/steps.sh deps lint test-rust check-android test-vpcd test-pay-readers test-kotlin fuzz-smoke
+	@bash scripts/steps.sh deps lint test-rust check-android test-vpcd test-pay-readers test-kotlin android-sample-check fuzz-smoke
 	@echo "make test: all suites passed"
 
 lint: ## rustfmt check and clippy with warnings denied
