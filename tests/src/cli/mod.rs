@@ -10,6 +10,7 @@ use crate::loopback::Loopback;
 pub mod decode;
 pub mod keys;
 pub mod pay;
+pub mod pay_sign;
 pub mod pay_tap;
 pub mod run;
 pub mod tap;
