@@ -410,6 +410,14 @@ fn user_delete_wipes_at_once() {
     w.delete_token("tok-1").unwrap();
     assert_eq!(default_of(&w), None);
     assert_eq!(tap(&w, &f.svc), no_token());
+    // On file: both records Deleted, their keys gone.
+    drop(w);
+    let store =
+        hce_wallet_store::Store::open(&f.path, &hce_wallet_store::RootKey::from_bytes([9u8; 32]))
+            .unwrap();
+    let records = store.token_records().unwrap();
+    assert_eq!(records.len(), 2);
+    assert!(records.iter().all(|r| r.state == TokenState::Deleted && r.keys.is_empty()));
 }
 
 #[test]
@@ -622,4 +630,22 @@ fn keys_exhausted_then_replenished_and_the_atc_rises_across_reopen() {
     let w = f.open();
     assert_eq!(tap(&w, &f.svc), paid(0, 5));
     assert!(w.tokens().unwrap()[0].is_default);
+}
+
+#[test]
+fn a_pending_token_deleted_before_activation_loses_its_keys() {
+    let mut f = Fixture::new();
+    let w = f.open();
+    let keys = f.svc.keys(0, 0, 2, 5);
+    w.provision_token(&f.svc.provisioning(sample_token(0), keys, false)).unwrap();
+    let t = token(&w, 0).unwrap();
+    assert_eq!((t.state, t.is_default, t.keys_held), (TokenState::Pending, false, 2));
+    assert_eq!(tap(&w, &f.svc), no_token());
+    w.delete_token("tok-0").unwrap();
+    drop(w);
+    let store =
+        hce_wallet_store::Store::open(&f.path, &hce_wallet_store::RootKey::from_bytes([9u8; 32]))
+            .unwrap();
+    let r = &store.token_records().unwrap()[0];
+    assert_eq!((r.state, r.keys.len()), (TokenState::Deleted, 0));
 }
