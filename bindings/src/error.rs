@@ -37,6 +37,35 @@ pub enum WalletError {
     /// Key sync failed or is not configured.
     #[error("{0}")]
     Sync(String),
+    /// Payment tokens are not configured (no pinned token-service key or no device id).
+    #[error("{0}")]
+    TokensNotConfigured(String),
+    /// No payment token (or no token of the card) with that reference.
+    #[error("{0}")]
+    NoSuchToken(String),
+    /// The card already has a token on this device, or the token reference was used.
+    #[error("{0}")]
+    DuplicateToken(String),
+    /// The token's state does not allow the operation (e.g. resume of a token the user
+    /// did not report lost; anything on a deleted token).
+    #[error("{0}")]
+    TokenStateRefused(String),
+    /// Only an Active token can be the default card.
+    #[error("{0}")]
+    DefaultNotActive(String),
+    /// A token-service message whose signature does not verify with the pinned keys.
+    #[error("{0}")]
+    TokenMessageSignature(String),
+    /// A token-service message already applied, or older than the last one.
+    #[error("{0}")]
+    TokenMessageReplayed(String),
+    /// A token-service message for another device.
+    #[error("{0}")]
+    TokenMessageOtherDevice(String),
+    /// A token-service message that does not decode (the text names the field), or a
+    /// status message one of whose events was refused (nothing applied).
+    #[error("{0}")]
+    TokenMessageInvalid(String),
     /// A bug inside the library (a caught panic). The wallet stays usable.
     #[error("internal error in {0}")]
     Internal(String),
@@ -56,6 +85,17 @@ impl From<hce_wallet::WalletError> for WalletError {
             W::Import(_) => WalletError::Import(message),
             W::NoSuchPass(_) => WalletError::NoSuchPass(message),
             W::Sync(_) => WalletError::Sync(message),
+            W::TokensNotConfigured(_) => WalletError::TokensNotConfigured(message),
+            W::NoSuchToken(_) | W::NoSuchCard(_) => WalletError::NoSuchToken(message),
+            W::DuplicateCard { .. } | W::DuplicateToken(_) => WalletError::DuplicateToken(message),
+            W::TokenStateRefused { .. } => WalletError::TokenStateRefused(message),
+            W::DefaultNotActive { .. } => WalletError::DefaultNotActive(message),
+            W::TokenMessageSignature(_) => WalletError::TokenMessageSignature(message),
+            W::TokenMessageReplayed { .. } => WalletError::TokenMessageReplayed(message),
+            W::TokenMessageOtherDevice(_) => WalletError::TokenMessageOtherDevice(message),
+            W::TokenMessageInvalid(_) | W::StatusEventRefused { .. } => {
+                WalletError::TokenMessageInvalid(message)
+            }
         }
     }
 }

@@ -1,7 +1,11 @@
 //! Plain records and enums crossing the boundary, with their conversions to and from the
 //! wallet's Rust types (translation only).
 
-use hce_wallet::{AuthFailure, CollectorId, Notice, WalletEvent as CoreEvent};
+use hce_wallet::{AuthFailure, CollectorId, Notice, PaymentEvent, WalletEvent as CoreEvent};
+use hce_wallet_core::events::{
+    CryptogramKind as CoreCryptogram, DeclineReason as CoreDecline, ReplenishReason,
+};
+use hce_wallet_core::payment::token::{Origin, ReasonCode, TokenId};
 
 /// Lock-screen behaviour (spec §12.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -26,6 +30,13 @@ pub struct WalletConfig {
     pub chooser_window_ms: u64,
     /// Lock-screen behaviour.
     pub locked_policy: LockedPolicy,
+    /// PEM public keys of the token service that may sign token provisioning payloads and
+    /// status messages (several for rotation). Empty: no payment token can be added.
+    #[uniffi(default = [])]
+    pub pinned_token_service_keys: Vec<String>,
+    /// This device's identity at the token service; `null`: no payment token can be added.
+    #[uniffi(default = None)]
+    pub device_id: Option<String>,
 }
 
 impl From<WalletConfig> for hce_wallet::WalletConfig {
@@ -38,6 +49,8 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
                 LockedPolicy::RequireUnlock => hce_wallet::LockedPolicy::RequireUnlock,
                 LockedPolicy::Allow => hce_wallet::LockedPolicy::Allow,
             },
+            pinned_token_service_keys: c.pinned_token_service_keys,
+            device_id: c.device_id,
         }
     }
 }
@@ -203,12 +216,49 @@ pub enum WalletEvent {
     SyncFinished {
         outcome: SyncOutcome,
     },
-    /// A payment decision or token life-cycle change: `name` is stable
-    /// (`payment.cryptogram`, `token.state_changed`, …); `detail` never holds a card number.
-    Payment {
-        name: String,
-        token_ref: Option<String>,
-        detail: String,
+    /// A terminal selected this payment token (the tap started).
+    PaymentStarted {
+        token_ref: String,
+        last_four: String,
+    },
+    /// A payment cryptogram went to the terminal with this ATC.
+    PaymentSent {
+        token_ref: String,
+        last_four: String,
+        atc: u16,
+        kind: CryptogramKind,
+        cdcvm: bool,
+    },
+    /// The tap was declined; no usable cryptogram left the phone.
+    PaymentDeclined {
+        token_ref: String,
+        reason: DeclineReason,
+    },
+    /// "Verify on the phone and tap again" (CDCVM required, spec §10): call
+    /// `userVerified` after the user verified, then ask for another tap.
+    VerificationRequired {
+        token_ref: String,
+    },
+    /// The token's keys are low (replenish when online) or gone (taps are declined).
+    KeysLow {
+        token_ref: String,
+    },
+    KeysExhausted {
+        token_ref: String,
+        reason: KeysGone,
+    },
+    /// A token's life-cycle state changed (spec §12.3).
+    TokenStateChanged {
+        token_ref: String,
+        from: Option<TokenState>,
+        to: TokenState,
+        origin: TokenOrigin,
+        reason: Option<TokenReason>,
+    },
+    /// The default card changed (the app may ask the user to pick another).
+    DefaultTokenChanged {
+        from: Option<String>,
+        to: Option<String>,
     },
 }
 
@@ -256,11 +306,7 @@ impl From<Notice> for WalletEvent {
                         limit: u32::try_from(limit).unwrap_or(u32::MAX),
                     }
                 }
-                CoreEvent::Payment(p) => WalletEvent::Payment {
-                    name: p.name().to_owned(),
-                    token_ref: p.token().map(|t| t.as_str().to_owned()),
-                    detail: p.detail(),
-                },
+                CoreEvent::Payment(p) => p.into(),
             },
         }
     }
@@ -402,6 +448,357 @@ impl From<hce_wallet::PassInfo> for PassInfo {
             balance: p.balance,
             balance_label: p.balance_label,
             last_terminal_update: p.last_terminal_update.map(TerminalUpdateInfo::from),
+        }
+    }
+}
+
+// ---- payment tokens ---------------------------------------------------------------------
+
+/// A payment token's life-cycle state (spec §12.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenState {
+    Pending,
+    Active,
+    Suspended,
+    Deleted,
+}
+
+impl From<hce_wallet::TokenState> for TokenState {
+    fn from(s: hce_wallet::TokenState) -> Self {
+        use hce_wallet::TokenState as S;
+        match s {
+            S::Pending => TokenState::Pending,
+            S::Active => TokenState::Active,
+            S::Suspended => TokenState::Suspended,
+            S::Deleted => TokenState::Deleted,
+        }
+    }
+}
+
+/// Who started a life-cycle change (spec §12.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenOrigin {
+    User,
+    IssuerOnToken,
+    IssuerOnCard,
+    DeviceLost,
+    DeviceFound,
+    DeviceWipe,
+    DeviceRestore,
+    AccountSignOut,
+    DeviceCredentialRemoved,
+    DeviceCredentialSet,
+}
+
+impl From<Origin> for TokenOrigin {
+    fn from(o: Origin) -> Self {
+        match o {
+            Origin::User => TokenOrigin::User,
+            Origin::IssuerOnToken => TokenOrigin::IssuerOnToken,
+            Origin::IssuerOnCard => TokenOrigin::IssuerOnCard,
+            Origin::DeviceLost => TokenOrigin::DeviceLost,
+            Origin::DeviceFound => TokenOrigin::DeviceFound,
+            Origin::DeviceWipe => TokenOrigin::DeviceWipe,
+            Origin::DeviceRestore => TokenOrigin::DeviceRestore,
+            Origin::AccountSignOut => TokenOrigin::AccountSignOut,
+            Origin::DeviceCredentialRemoved => TokenOrigin::DeviceCredentialRemoved,
+            Origin::DeviceCredentialSet => TokenOrigin::DeviceCredentialSet,
+        }
+    }
+}
+
+/// The token service's reason for a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenReason {
+    Lost,
+    Stolen,
+    Fraudulent,
+    Found,
+    FraudCleared,
+    AccountClosed,
+    ConsumerDeleted,
+    Reissued,
+    Other,
+}
+
+impl From<ReasonCode> for TokenReason {
+    fn from(r: ReasonCode) -> Self {
+        match r {
+            ReasonCode::Lost => TokenReason::Lost,
+            ReasonCode::Stolen => TokenReason::Stolen,
+            ReasonCode::Fraudulent => TokenReason::Fraudulent,
+            ReasonCode::Found => TokenReason::Found,
+            ReasonCode::FraudCleared => TokenReason::FraudCleared,
+            ReasonCode::AccountClosed => TokenReason::AccountClosed,
+            ReasonCode::ConsumerDeleted => TokenReason::ConsumerDeleted,
+            ReasonCode::Reissued => TokenReason::Reissued,
+            ReasonCode::Other => TokenReason::Other,
+        }
+    }
+}
+
+/// The cryptogram a tap produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CryptogramKind {
+    /// Declined.
+    Aac,
+    /// Go online (a cloud token's normal answer).
+    Arqc,
+    /// Approved offline.
+    Tc,
+}
+
+/// Why a tap was declined.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum DeclineReason {
+    KeysExhausted,
+    KeyExpired,
+    NoKey,
+    TokenNotActive {
+        state: TokenState,
+    },
+    TokenExpired,
+    AtcSpent,
+    OfflineOnlyReader,
+    TerminalRequestedAac,
+    /// The ATC could not be made durable: nothing was sent.
+    JournalFailed,
+}
+
+/// Why a token has no usable key left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum KeysGone {
+    Exhausted,
+    Expired,
+    NoKey,
+}
+
+impl From<PaymentEvent> for WalletEvent {
+    fn from(p: PaymentEvent) -> Self {
+        let r = |t: TokenId| t.as_str().to_owned();
+        match p {
+            PaymentEvent::TokenSelected { token, last_four } => {
+                WalletEvent::PaymentStarted { token_ref: r(token), last_four }
+            }
+            PaymentEvent::Cryptogram { token, last_four, atc, kind, cdcvm } => {
+                WalletEvent::PaymentSent {
+                    token_ref: r(token),
+                    last_four,
+                    atc,
+                    kind: match kind {
+                        CoreCryptogram::Aac => CryptogramKind::Aac,
+                        CoreCryptogram::Arqc => CryptogramKind::Arqc,
+                        CoreCryptogram::Tc => CryptogramKind::Tc,
+                    },
+                    cdcvm,
+                }
+            }
+            PaymentEvent::Declined { token, reason } => {
+                let reason = match reason {
+                    CoreDecline::KeysExhausted => DeclineReason::KeysExhausted,
+                    CoreDecline::KeyExpired => DeclineReason::KeyExpired,
+                    CoreDecline::NoKey => DeclineReason::NoKey,
+                    CoreDecline::TokenNotActive(s) => {
+                        DeclineReason::TokenNotActive { state: s.into() }
+                    }
+                    CoreDecline::TokenExpired => DeclineReason::TokenExpired,
+                    CoreDecline::AtcSpent => DeclineReason::AtcSpent,
+                    CoreDecline::OfflineOnlyReader => DeclineReason::OfflineOnlyReader,
+                    CoreDecline::TerminalRequestedAac => DeclineReason::TerminalRequestedAac,
+                    CoreDecline::JournalFailed => DeclineReason::JournalFailed,
+                };
+                WalletEvent::PaymentDeclined { token_ref: r(token), reason }
+            }
+            PaymentEvent::VerificationRequired { token } => {
+                WalletEvent::VerificationRequired { token_ref: r(token) }
+            }
+            PaymentEvent::ReplenishmentNeeded { token, reason } => match reason {
+                ReplenishReason::Low => WalletEvent::KeysLow { token_ref: r(token) },
+                ReplenishReason::Exhausted => {
+                    WalletEvent::KeysExhausted { token_ref: r(token), reason: KeysGone::Exhausted }
+                }
+                ReplenishReason::Expired => {
+                    WalletEvent::KeysExhausted { token_ref: r(token), reason: KeysGone::Expired }
+                }
+                ReplenishReason::NoKey => {
+                    WalletEvent::KeysExhausted { token_ref: r(token), reason: KeysGone::NoKey }
+                }
+            },
+            PaymentEvent::StateChanged { token, from, to, origin, reason } => {
+                WalletEvent::TokenStateChanged {
+                    token_ref: r(token),
+                    from: from.map(TokenState::from),
+                    to: to.into(),
+                    origin: origin.into(),
+                    reason: reason.map(TokenReason::from),
+                }
+            }
+            PaymentEvent::DefaultChanged { from, to } => {
+                WalletEvent::DefaultTokenChanged { from: from.map(r), to: to.map(r) }
+            }
+        }
+    }
+}
+
+/// Whether a token's keys can pay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum KeyStatus {
+    /// Usable; `low`: ask for replenishment when online.
+    Available {
+        transactions_left: u32,
+        low: bool,
+    },
+    /// Thresholds reached: taps are declined until a replenishment batch arrives.
+    Exhausted,
+    Expired,
+    NoKey,
+}
+
+impl From<hce_wallet::KeyStatus> for KeyStatus {
+    fn from(k: hce_wallet::KeyStatus) -> Self {
+        use hce_wallet::KeyStatus as K;
+        match k {
+            K::Available { transactions_left, low } => {
+                KeyStatus::Available { transactions_left, low }
+            }
+            K::Exhausted => KeyStatus::Exhausted,
+            K::Expired => KeyStatus::Expired,
+            K::NoKey => KeyStatus::NoKey,
+        }
+    }
+}
+
+/// The funding account's kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CardProduct {
+    Debit,
+    Credit,
+    Prepaid,
+}
+
+/// A payment token as the app lists it (last four digits only, never a key).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TokenInfo {
+    pub token_ref: String,
+    pub card_ref: String,
+    pub state: TokenState,
+    pub last_four: String,
+    pub expiry_year: u16,
+    pub expiry_month: u8,
+    pub is_default: bool,
+    pub keys: KeyStatus,
+    pub keys_held: u32,
+    /// The last transaction counter used (rises with every tap).
+    pub atc: u16,
+    pub card_art: Option<String>,
+    pub label: String,
+    /// The application identifier, upper-case hex.
+    pub aid: String,
+    pub product: CardProduct,
+    /// The user asked to resume; the token service has not confirmed yet.
+    pub resume_requested: bool,
+}
+
+impl From<hce_wallet::TokenInfo> for TokenInfo {
+    fn from(t: hce_wallet::TokenInfo) -> Self {
+        TokenInfo {
+            token_ref: t.token_ref,
+            card_ref: t.card_ref,
+            state: t.state.into(),
+            last_four: t.last_four,
+            expiry_year: t.expiry_year,
+            expiry_month: t.expiry_month,
+            is_default: t.is_default,
+            keys: t.keys.into(),
+            keys_held: t.keys_held,
+            atc: t.atc,
+            card_art: t.card_art,
+            label: t.label,
+            aid: t.aid.iter().map(|b| format!("{b:02X}")).collect(),
+            product: match t.product {
+                hce_wallet::Product::Debit => CardProduct::Debit,
+                hce_wallet::Product::Credit => CardProduct::Credit,
+                hce_wallet::Product::Prepaid => CardProduct::Prepaid,
+            },
+            resume_requested: t.resume_requested,
+        }
+    }
+}
+
+/// What the user asked of the token service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenRequestKind {
+    ReportLost,
+    Resume,
+    Delete,
+}
+
+/// A user request queued for the token service.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TokenRequest {
+    pub seq: u64,
+    pub token_ref: String,
+    pub kind: TokenRequestKind,
+    pub at_ms: i64,
+}
+
+impl From<hce_wallet::TokenRequest> for TokenRequest {
+    fn from(r: hce_wallet::TokenRequest) -> Self {
+        TokenRequest {
+            seq: r.seq,
+            token_ref: r.token_ref,
+            kind: match r.kind {
+                hce_wallet::UserRequestKind::ReportLost => TokenRequestKind::ReportLost,
+                hce_wallet::UserRequestKind::Resume => TokenRequestKind::Resume,
+                hce_wallet::UserRequestKind::Delete => TokenRequestKind::Delete,
+            },
+            at_ms: r.at_ms,
+        }
+    }
+}
+
+/// How the user was verified on the phone (CDCVM, spec §10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum CdcvmMethod {
+    Biometric,
+    DevicePasscode,
+    WalletPin,
+}
+
+impl From<CdcvmMethod> for hce_wallet::CdcvmMethod {
+    fn from(m: CdcvmMethod) -> Self {
+        match m {
+            CdcvmMethod::Biometric => hce_wallet::CdcvmMethod::Biometric,
+            CdcvmMethod::DevicePasscode => hce_wallet::CdcvmMethod::DevicePasscode,
+            CdcvmMethod::WalletPin => hce_wallet::CdcvmMethod::WalletPin,
+        }
+    }
+}
+
+/// Device and account events the app observes (spec §12.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum DeviceEvent {
+    Lost,
+    Found,
+    Wiped,
+    Restored,
+    SignedOut,
+    /// Screen lock / biometrics removed: tokens suspended (no CDCVM possible).
+    CredentialRemoved,
+    CredentialSet,
+}
+
+impl From<DeviceEvent> for hce_wallet::DeviceEvent {
+    fn from(d: DeviceEvent) -> Self {
+        use hce_wallet::DeviceEvent as D;
+        match d {
+            DeviceEvent::Lost => D::Lost,
+            DeviceEvent::Found => D::Found,
+            DeviceEvent::Wiped => D::Wiped,
+            DeviceEvent::Restored => D::Restored,
+            DeviceEvent::SignedOut => D::SignedOut,
+            DeviceEvent::CredentialRemoved => D::CredentialRemoved,
+            DeviceEvent::CredentialSet => D::CredentialSet,
         }
     }
 }

@@ -10,7 +10,8 @@ use crate::error::{guard, WalletError};
 use crate::http::{HttpTransport, TransportAdapter};
 use crate::listener::{ListenerAdapter, WalletListener};
 use crate::types::{
-    Activity, DeactivationReason, PassInfo, SyncOutcome, SyncStatus, UiContext, WalletConfig,
+    Activity, CdcvmMethod, DeactivationReason, DeviceEvent, PassInfo, SyncOutcome, SyncStatus,
+    TokenInfo, TokenRequest, UiContext, WalletConfig,
 };
 
 /// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
@@ -158,6 +159,74 @@ impl Wallet {
         guard("Wallet.syncStatus", || Ok(self.inner.sync_status().into()))
     }
 
+    // ---- payment tokens --------------------------------------------------------------
+
+    /// Adds a token from a signed provisioning payload of the token service, or adds the
+    /// replenishment batch such a payload carries for a token already held.
+    pub fn provision_token(&self, payload: Vec<u8>) -> Result<(), WalletError> {
+        guard("Wallet.provisionToken", || Ok(self.inner.provision_token(&payload)?))
+    }
+
+    /// Applies a signed, sequenced status message of the token service (all or nothing).
+    pub fn apply_token_status(&self, message: Vec<u8>) -> Result<(), WalletError> {
+        guard("Wallet.applyTokenStatus", || Ok(self.inner.apply_token_status(&message)?))
+    }
+
+    /// Every token not deleted, in load order.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, WalletError> {
+        guard("Wallet.tokens", || {
+            Ok(self.inner.tokens()?.into_iter().map(TokenInfo::from).collect())
+        })
+    }
+
+    /// The user picks the default card.
+    pub fn set_default_token(&self, token_ref: String) -> Result<(), WalletError> {
+        guard("Wallet.setDefaultToken", || Ok(self.inner.set_default_token(&token_ref)?))
+    }
+
+    /// Report lost: suspended at once, queued for the token service.
+    pub fn report_lost(&self, token_ref: String) -> Result<(), WalletError> {
+        guard("Wallet.reportLost", || Ok(self.inner.report_lost(&token_ref)?))
+    }
+
+    /// Un-report: queued; Active only once the token service confirms (a status message).
+    pub fn resume_token(&self, token_ref: String) -> Result<(), WalletError> {
+        guard("Wallet.resumeToken", || Ok(self.inner.resume_token(&token_ref)?))
+    }
+
+    /// Delete: at once, keys wiped; queued for the token service.
+    pub fn delete_token(&self, token_ref: String) -> Result<(), WalletError> {
+        guard("Wallet.deleteToken", || Ok(self.inner.delete_token(&token_ref)?))
+    }
+
+    /// User requests not yet acknowledged by the token service.
+    pub fn pending_token_requests(&self) -> Result<Vec<TokenRequest>, WalletError> {
+        guard("Wallet.pendingTokenRequests", || {
+            Ok(self.inner.pending_token_requests()?.into_iter().map(TokenRequest::from).collect())
+        })
+    }
+
+    /// The token service received every request up to `through_seq`.
+    pub fn acknowledge_token_requests(&self, through_seq: u64) -> Result<u32, WalletError> {
+        guard("Wallet.acknowledgeTokenRequests", || {
+            let n = self.inner.acknowledge_token_requests(through_seq)?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
+    /// The user verified on the phone (CDCVM); taps within `valid_for_ms` carry it.
+    pub fn user_verified(&self, method: CdcvmMethod, valid_for_ms: u64) {
+        let _ = guard("Wallet.userVerified", || {
+            self.inner.user_verified(method.into(), valid_for_ms);
+            Ok(())
+        });
+    }
+
+    /// A device or account event the app observed (credential removed, sign-out, …).
+    pub fn on_device_event(&self, event: DeviceEvent) -> Result<(), WalletError> {
+        guard("Wallet.onDeviceEvent", || Ok(self.inner.on_device_event(event.into())?))
+    }
+
     /// Routes `HceBridge.processApdu` (the JNI fast path) to this wallet.
     pub fn register_fast_path(&self) {
         crate::fast_path::register(self.inner.clone());
@@ -234,6 +303,8 @@ mod tests {
             sync_url: None,
             chooser_window_ms: 60_000,
             locked_policy: LockedPolicy::RequireUnlock,
+            pinned_token_service_keys: vec![],
+            device_id: None,
         };
         let rec = Arc::new(Recording::default());
         let listener: Arc<dyn WalletListener> = rec.clone();

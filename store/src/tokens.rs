@@ -49,7 +49,7 @@ use crate::error::{Result, StoreError};
 use crate::records::{Record, SecretString, SettingRecord};
 use crate::schema::CURRENT_SCHEMA;
 use crate::store::Store;
-use crate::tables::{PAYMENT_TOKENS, PAYMENT_TOKENS_T, SETTINGS_T};
+use crate::tables::{PAYMENT_TOKENS, PAYMENT_TOKENS_T, SETTINGS, SETTINGS_T};
 
 /// Transaction-log entries kept per token (oldest dropped first; replenishment evidence).
 pub const MAX_TOKEN_LOG: usize = 64;
@@ -202,6 +202,7 @@ impl PaymentTokenRecord {
         self.expiry_month = t.expiry.month();
         self.psn = t.psn;
         self.card_art = t.card_art.clone();
+        let entering = self.state != r.state;
         self.state = r.state;
         self.holds = r.holds.iter().copied().collect();
         self.is_default = is_default;
@@ -218,12 +219,15 @@ impl PaymentTokenRecord {
                 operation: h.operation.to_owned(),
             })
             .collect();
-        if r.state == TokenState::Deleted || r.state == TokenState::Pending {
-            // Deleted: keys wiped (§12.3). Pending again (restore): keys are device-bound
-            // and the token must be re-provisioned with a fresh batch.
-            if r.history.iter().any(|h| h.to == TokenState::Active) {
-                self.keys.clear();
-            }
+        // On entering Deleted: keys wiped (§12.3), whatever the token was before. On
+        // entering Pending again (restore): keys are device-bound and the token must be
+        // re-provisioned with a fresh batch (kept once it arrives; a Pending token never
+        // activated keeps the batch it was loaded with).
+        let was_active = r.history.iter().any(|h| h.to == TokenState::Active);
+        if entering
+            && (r.state == TokenState::Deleted || (r.state == TokenState::Pending && was_active))
+        {
+            self.keys.clear();
         }
     }
 
@@ -390,6 +394,44 @@ fn write_seq(txn: &WriteTransaction, crypto: &Crypto, name: &str, seq: u64) -> R
     put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
 }
 
+/// The setting holding the queue of user requests for the token service.
+const USER_REQUESTS: &str = "payment.user_requests";
+
+/// What the user asked of the token service (§12.3 user-initiated operations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserRequestKind {
+    ReportLost,
+    Resume,
+    Delete,
+}
+
+/// One user request queued for the token service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserTokenRequest {
+    /// Increasing; [`Store::acknowledge_token_requests`] takes it.
+    pub seq: u64,
+    pub token_ref: String,
+    pub kind: UserRequestKind,
+    /// When the user asked, ms since the epoch.
+    pub at: i64,
+}
+
+fn read_requests(txn: &WriteTransaction, crypto: &Crypto) -> Result<Vec<UserTokenRequest>> {
+    let t = txn.open_table(SETTINGS_T)?;
+    let rec: Option<SettingRecord> = get(&t, crypto, CURRENT_SCHEMA, USER_REQUESTS.as_bytes())?;
+    match rec {
+        Some(r) => serde_json::from_str(&r.value)
+            .map_err(|_| StoreError::Integrity { table: SETTINGS, reason: "token requests" }),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn write_requests(txn: &WriteTransaction, crypto: &Crypto, q: &[UserTokenRequest]) -> Result<()> {
+    let value = serde_json::to_string(q).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let rec = SettingRecord { name: USER_REQUESTS.into(), value };
+    put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
+}
+
 /// Loads every token into a [`TokenBook`], runs `f` on it, and writes back the records
 /// that changed (a token the change adds is written with `new_keys`) — inside the caller's
 /// transaction. `Ok(Err(_))`: `f` refused, nothing written.
@@ -537,6 +579,95 @@ impl Store {
             write_seq(txn, crypto, STATUS_SEQ, msg.sequence)?;
             Ok(Ok(events))
         })?
+    }
+
+    /// A user action on a token (§12.3), applied locally where the spec says so and
+    /// queued for the token service, **in one transaction** (a crash never leaves a
+    /// suspension the server will not hear of, nor a request for a change not made):
+    ///
+    /// - [`UserRequestKind::ReportLost`]: Suspended at once (origin User, reason Lost), so
+    ///   the token stops being offered before the server confirms;
+    /// - [`UserRequestKind::Resume`]: nothing changes locally — the token becomes Active
+    ///   only when the server confirms with a status message of origin user; refused unless
+    ///   the token is Suspended with a user hold;
+    /// - [`UserRequestKind::Delete`]: Deleted at once (reason ConsumerDeleted), keys wiped.
+    pub fn user_token_request(
+        &self,
+        id: &TokenId,
+        kind: UserRequestKind,
+        now: Timestamp,
+    ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
+        self.journal(false, |txn, crypto| {
+            let events = match kind {
+                UserRequestKind::ReportLost | UserRequestKind::Delete => {
+                    let (t, reason) = match kind {
+                        UserRequestKind::Delete => {
+                            (Transition::Delete, ReasonCode::ConsumerDeleted)
+                        }
+                        _ => (Transition::Suspend, ReasonCode::Lost),
+                    };
+                    match change_book_in(txn, crypto, &[], |book| {
+                        book.apply(id, t, Origin::User, Some(reason), now)
+                    })? {
+                        Ok(events) => events,
+                        Err(e) => return Ok(Err(TokenError::Lifecycle(e))),
+                    }
+                }
+                UserRequestKind::Resume => {
+                    let t = txn.open_table(PAYMENT_TOKENS_T)?;
+                    let rec = get::<PaymentTokenRecord>(
+                        &t,
+                        crypto,
+                        CURRENT_SCHEMA,
+                        id.as_str().as_bytes(),
+                    )?;
+                    let Some(rec) = rec else {
+                        return Ok(Err(LifecycleError::UnknownToken(id.clone()).into()));
+                    };
+                    if rec.state != TokenState::Suspended || !rec.holds.contains(&Hold::User) {
+                        return Ok(Err(LifecycleError::Illegal {
+                            token: id.clone(),
+                            from: rec.state,
+                            op: "resume",
+                            origin: Origin::User,
+                        }
+                        .into()));
+                    }
+                    Vec::new()
+                }
+            };
+            let mut queue = read_requests(txn, crypto)?;
+            let seq = queue.last().map_or(1, |r| r.seq.saturating_add(1));
+            queue.push(UserTokenRequest {
+                seq,
+                token_ref: id.as_str().to_owned(),
+                kind,
+                at: now.0,
+            });
+            write_requests(txn, crypto, &queue)?;
+            Ok(Ok(events))
+        })?
+    }
+
+    /// The user requests not yet acknowledged by the token service, oldest first.
+    pub fn pending_token_requests(&self) -> Result<Vec<UserTokenRequest>> {
+        match self.setting(USER_REQUESTS)? {
+            Some(v) => serde_json::from_str(&v)
+                .map_err(|_| StoreError::Integrity { table: SETTINGS, reason: "token requests" }),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The token service received every request up to `through_seq`: they leave the
+    /// queue. Returns how many left.
+    pub fn acknowledge_token_requests(&self, through_seq: u64) -> Result<usize> {
+        self.journal(false, |txn, crypto| {
+            let mut queue = read_requests(txn, crypto)?;
+            let before = queue.len();
+            queue.retain(|r| r.seq > through_seq);
+            write_requests(txn, crypto, &queue)?;
+            Ok(before.saturating_sub(queue.len()))
+        })
     }
 
     /// The last provisioning and status sequences applied (0 before the first).

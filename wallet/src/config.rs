@@ -24,6 +24,13 @@ pub struct WalletConfig {
     pub chooser_window_ms: u64,
     /// Lock-screen behaviour.
     pub locked_policy: LockedPolicy,
+    /// PEM (SubjectPublicKeyInfo, P-256) public keys of the token service that may sign
+    /// payment-token provisioning payloads and status messages (payment spec §9.2, §12.3);
+    /// several allow a rotation. Empty: no token can be provisioned.
+    pub pinned_token_service_keys: Vec<String>,
+    /// This device's identity at the token service: provisioning payloads and status
+    /// messages for another device are refused. `None`: no token can be provisioned.
+    pub device_id: Option<String>,
 }
 
 impl Default for WalletConfig {
@@ -33,6 +40,8 @@ impl Default for WalletConfig {
             sync_url: None,
             chooser_window_ms: 60_000,
             locked_policy: LockedPolicy::RequireUnlock,
+            pinned_token_service_keys: Vec::new(),
+            device_id: None,
         }
     }
 }

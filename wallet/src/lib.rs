@@ -4,7 +4,10 @@
 //! the Smart Tap applet (spec `smart-tap.md` §6), the selection engine (§12), the issuer
 //! key ring (§6.3 step 4), the encrypted store and key sync, and offers what a host app
 //! needs: open, import / list / get / remove passes, UI context and chooser, the per-APDU
-//! call, deactivation, sync triggers and status, and events.
+//! call, deactivation, sync triggers and status, and events. Beside Smart Tap the router
+//! holds the EMV payment applet (payment spec §6) over the store's payment tokens: signed
+//! provisioning and status messages, the user's life-cycle requests, CDCVM and device
+//! events ([`tokens`]).
 //!
 //! Threading: every method takes `&self`. The APDU path ([`Wallet::process_apdu`]) locks
 //! only the router; management calls never hold it, so the HCE binder thread and the UI
@@ -20,6 +23,7 @@ pub mod notify;
 pub mod passes;
 mod persist;
 pub mod sync;
+pub mod tokens;
 mod wallet;
 
 pub use activity::Activity;
@@ -28,10 +32,15 @@ pub use error::WalletError;
 pub use notify::{Notice, WalletListener};
 pub use passes::{PassInfo, TerminalUpdateInfo};
 pub use sync::{SyncOutcome, SyncStatus};
+pub use tokens::{KeyStatus, TokenInfo, TokenRequest, UserRequestKind};
 pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
 
+pub use hce_wallet_core::events::PaymentEvent;
 pub use hce_wallet_core::events::{AuthFailure, WalletEvent};
 pub use hce_wallet_core::pass::PassState;
+pub use hce_wallet_core::payment::lifecycle::DeviceEvent;
+pub use hce_wallet_core::payment::ports::CdcvmMethod;
+pub use hce_wallet_core::payment::token::{Product, TokenState};
 pub use hce_wallet_core::ports::{CollectorId, PassType, UiContext};
 pub use hce_wallet_core::router::Deactivation;
 pub use hce_wallet_core::sync::{HttpRequest, HttpResponse, HttpTransport, TransportError};

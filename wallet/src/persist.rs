@@ -52,6 +52,11 @@ impl Persist {
         Ok(Persist { store: Arc::new(store) })
     }
 
+    /// The store itself: the payment applet's token source and durable journal.
+    pub(crate) fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
     pub(crate) fn load(&self) -> Result<Saved, WalletError> {
         Ok(Saved {
             passes: self.store.engine_snapshot()?,

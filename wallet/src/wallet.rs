@@ -4,10 +4,18 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use hce_wallet_core::events::{PaymentEvent, WalletEvent};
+use hce_wallet_core::key_bundle::PinnedRoots;
 use hce_wallet_core::key_ring::{KeyRing, SharedKeyRing};
 use hce_wallet_core::pass::{
     import_json, import_resource, ImportBatch, PassClass, PassObject, ResourceKind,
 };
+use hce_wallet_core::payment::applet::{PaymentApplet, PaymentConfig, PaymentPorts};
+use hce_wallet_core::payment::cryptogram::GenericProfile;
+use hce_wallet_core::payment::lifecycle::DeviceEvent;
+use hce_wallet_core::payment::ports::{CdcvmMethod, TokenSource, Verification};
+use hce_wallet_core::payment::token::{TokenId, TokenState};
+use hce_wallet_core::ports::EventSink;
 use hce_wallet_core::ports::{
     Clock, CollectorId, IssuerId, OsRandom, PushData, PushError, PushListener, UiContext,
 };
@@ -24,6 +32,7 @@ use crate::notify::{Notice, Notifier, WalletListener};
 use crate::passes::PassInfo;
 use crate::persist::Persist;
 use crate::sync::{outcome_of, status_of, SyncOutcome, SyncStatus};
+use crate::tokens::{pinned_keys, TokenInfo, TokenRequest, UserRequestKind};
 use crate::{LockedPolicy, WalletConfig, WalletError};
 
 /// Length of the host-held root key (wraps the store's keys).
@@ -111,6 +120,8 @@ pub struct Wallet {
     notifier: Arc<Notifier>,
     clock: Arc<dyn Clock>,
     persist: Persist,
+    /// The pinned token-service keys (empty: no token can be provisioned).
+    token_keys: PinnedRoots,
     config: WalletConfig,
 }
 
@@ -148,6 +159,7 @@ impl Wallet {
             root_key.try_into().map_err(|_| WalletError::RootKeyLength(root_key.len()))?,
         );
         let roots = crate::sync::pinned_roots(&config.pinned_bundle_roots)?;
+        let token_keys = pinned_keys(&config.pinned_token_service_keys)?;
         let persist = Persist::open(path, &root_key)?;
         let saved = persist.load()?;
 
@@ -176,15 +188,31 @@ impl Wallet {
                 events: notifier.clone(),
                 random: Box::new(OsRandom),
                 clock: host.clock.clone(),
-                payment: None,
+                payment: Some(persist.store().clone()),
             },
             SmartTapConfig::default(),
         )
         .map_err(|e| WalletError::Config(e.to_string()))?;
         let mut applet = applet;
         applet.arm();
+        // The EMV payment applet beside Smart Tap (payment spec §6): the store is its token
+        // source and its durable journal (every ATC committed before the answer leaves).
+        let store = persist.store().clone();
+        let mut payment = PaymentApplet::new(
+            PaymentConfig::default(),
+            PaymentPorts {
+                tokens: store.clone(),
+                journal: store,
+                events: notifier.clone(),
+                clock: host.clock.clone(),
+                engine: Arc::new(GenericProfile),
+            },
+        )
+        .map_err(|e| WalletError::Config(e.to_string()))?;
+        payment.prepare();
         let mut router = Router::new();
         router.register(Box::new(applet));
+        router.register(Box::new(payment));
         let wallet = Wallet {
             router: Mutex::new(router),
             engine,
@@ -194,6 +222,7 @@ impl Wallet {
             notifier,
             clock: host.clock,
             persist,
+            token_keys,
             config,
         };
         wallet.update_wanted_issuers();
@@ -203,8 +232,9 @@ impl Wallet {
 
     // ---- the APDU path --------------------------------------------------------------
 
-    /// Answers one command APDU with `data ‖ SW`. Never fails and never panics; never
-    /// touches the store file.
+    /// Answers one command APDU with `data ‖ SW`. Never fails and never panics. Smart Tap
+    /// never touches the store file here; a payment GPO commits its ATC and key use to it
+    /// (one durable write) before the answer leaves.
     pub fn process_apdu(&self, apdu: &[u8]) -> Vec<u8> {
         let response = self.router.lock().unwrap_or_else(PoisonError::into_inner).process(apdu);
         self.notifier.flush();
@@ -455,6 +485,158 @@ impl Wallet {
 
     pub fn config(&self) -> &WalletConfig {
         &self.config
+    }
+
+    // ---- payment tokens (payment spec §9.2, §10, §12) ---------------------------------
+
+    /// The pinned token-service keys and this device's id, or why tokens are off.
+    fn token_service(&self) -> Result<(&PinnedRoots, &str), WalletError> {
+        if self.token_keys.key_ids().next().is_none() {
+            return Err(WalletError::TokensNotConfigured(
+                "no pinned_token_service_keys: no token-service message can be trusted".into(),
+            ));
+        }
+        let device = (self.config.device_id.as_deref())
+            .filter(|d| !d.is_empty())
+            .ok_or_else(|| WalletError::TokensNotConfigured("no device_id".into()))?;
+        Ok((&self.token_keys, device))
+    }
+
+    /// Hands life-cycle events to the listener (and the activity log).
+    fn deliver(&self, events: Vec<PaymentEvent>) {
+        for e in events {
+            self.notifier.emit(WalletEvent::Payment(e));
+        }
+        self.notifier.flush();
+        if let Err(e) = self.persist_tap() {
+            log::warn!("token events not yet in the activity log: {e}");
+        }
+    }
+
+    fn token_id(token: &str) -> Result<TokenId, WalletError> {
+        TokenId::new(token).map_err(|_| WalletError::NoSuchToken(token.to_owned()))
+    }
+
+    /// Adds a token from a **signed** provisioning payload of the pinned token service
+    /// (Pending, or Active when the payload says so; the first Active token becomes the
+    /// default), or, for a token already held, adds the replenishment batch it carries.
+    /// A wrong signature, a replayed or older payload, another device's payload, a second
+    /// token for the same card: a typed error, and nothing changes.
+    pub fn provision_token(&self, payload: &[u8]) -> Result<(), WalletError> {
+        let (keys, device) = self.token_service()?;
+        let events =
+            self.persist.store().provision_signed(payload, keys, device, self.clock.now())?;
+        log::info!("token provisioned or replenished ({} event(s))", events.len());
+        self.deliver(events);
+        Ok(())
+    }
+
+    /// Applies a **signed**, sequenced status message of the token service (issuer
+    /// suspend / resume / update / delete, card cascades, device events, the confirmation
+    /// of a user's resume): all events or none, in order; a replayed or older one changes
+    /// nothing.
+    pub fn apply_token_status(&self, message: &[u8]) -> Result<(), WalletError> {
+        let (keys, device) = self.token_service()?;
+        let events = self.persist.store().apply_status(message, keys, device, self.clock.now())?;
+        log::info!("token status message applied ({} event(s))", events.len());
+        self.deliver(events);
+        Ok(())
+    }
+
+    /// Every token not Deleted, in load order.
+    pub fn tokens(&self) -> Result<Vec<TokenInfo>, WalletError> {
+        let store = self.persist.store();
+        let now = self.clock.now();
+        let pending = store.pending_token_requests()?;
+        let records = store.token_records()?;
+        Ok(records
+            .iter()
+            .filter(|r| r.state != TokenState::Deleted)
+            .map(|r| {
+                let budget = match TokenId::new(r.token_ref.clone()) {
+                    Ok(id) => store.current_key(&id, now).budget,
+                    Err(_) => hce_wallet_core::payment::token::KeyBudget::NoKey,
+                };
+                let resume_requested = r.state == TokenState::Suspended
+                    && pending
+                        .iter()
+                        .any(|q| q.token_ref == r.token_ref && q.kind == UserRequestKind::Resume);
+                TokenInfo::new(r, budget, resume_requested)
+            })
+            .collect())
+    }
+
+    /// The user picks the default card (an Active token).
+    pub fn set_default_token(&self, token: &str) -> Result<(), WalletError> {
+        let id = Self::token_id(token)?;
+        let events = self.persist.store().set_default_token(&id)?;
+        self.deliver(events);
+        Ok(())
+    }
+
+    fn user_request(&self, token: &str, kind: UserRequestKind) -> Result<(), WalletError> {
+        let id = Self::token_id(token)?;
+        let events = self.persist.store().user_token_request(&id, kind, self.clock.now())?;
+        log::info!("user request {kind:?} for token {id} queued");
+        self.deliver(events);
+        Ok(())
+    }
+
+    /// The user reports the token lost (§12.3 挂失): Suspended at once (origin user,
+    /// reason lost) so terminals stop seeing it before the server confirms; the request
+    /// is queued for the token service.
+    pub fn report_lost(&self, token: &str) -> Result<(), WalletError> {
+        self.user_request(token, UserRequestKind::ReportLost)
+    }
+
+    /// The user un-reports a token reported lost (§12.3 解挂): queued for the token
+    /// service; the token becomes Active only when the server confirms (a status message
+    /// with origin user). Refused unless the token is Suspended by the user.
+    pub fn resume_token(&self, token: &str) -> Result<(), WalletError> {
+        self.user_request(token, UserRequestKind::Resume)
+    }
+
+    /// The user deletes a token (§12.3 注销): Deleted at once, keys wiped; queued for the
+    /// token service.
+    pub fn delete_token(&self, token: &str) -> Result<(), WalletError> {
+        self.user_request(token, UserRequestKind::Delete)
+    }
+
+    /// User requests not yet acknowledged by the token service, oldest first.
+    pub fn pending_token_requests(&self) -> Result<Vec<TokenRequest>, WalletError> {
+        Ok(self
+            .persist
+            .store()
+            .pending_token_requests()?
+            .into_iter()
+            .map(TokenRequest::from)
+            .collect())
+    }
+
+    /// The token service received every request up to `through_seq`. Returns how many
+    /// left the queue.
+    pub fn acknowledge_token_requests(&self, through_seq: u64) -> Result<usize, WalletError> {
+        Ok(self.persist.store().acknowledge_token_requests(through_seq)?)
+    }
+
+    /// The user verified on the phone (CDCVM, §10) by `method`; the next taps within
+    /// `valid_for_ms` carry "CDCVM performed". Volatile: never outlives the process.
+    pub fn user_verified(&self, method: CdcvmMethod, valid_for_ms: u64) {
+        let now = self.clock.now();
+        let until = now.0.saturating_add(i64::try_from(valid_for_ms).unwrap_or(i64::MAX));
+        self.persist
+            .store()
+            .set_verification(Verification { until: Some(Timestamp(until)), method: Some(method) });
+    }
+
+    /// A device or account event the host observed (§12.3): credential removed → tokens
+    /// suspended, credential set → lifted, sign-out / wipe → deleted with keys wiped,
+    /// restore → Pending re-provisioning, lost / found.
+    pub fn on_device_event(&self, event: DeviceEvent) -> Result<(), WalletError> {
+        let events = self.persist.store().device_event(event, self.clock.now())?;
+        log::info!("device event {event:?}: {} change(s)", events.len());
+        self.deliver(events);
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ pub mod decode;
 pub mod keys;
 pub mod pay;
 pub mod pay_qr;
+pub mod pay_sign;
 pub mod pay_tap;
 pub mod run;
 pub mod tap;

@@ -33,9 +33,9 @@ pub const CDCVM_SETTING: &str = "desktop.cdcvm";
 
 #[derive(clap::Args, Debug)]
 pub struct PayArgs {
-    /// The store file (created empty if missing).
+    /// The store file (created empty if missing); every action but sign-* needs it.
     #[arg(long, value_name = "PATH")]
-    pub store: PathBuf,
+    pub store: Option<PathBuf>,
     /// File holding the 64-hex-digit root key (default: $HCE_WALLET_KEY).
     #[arg(long, value_name = "FILE")]
     pub key_file: Option<PathBuf>,
@@ -87,6 +87,10 @@ pub enum PayAction {
         #[arg(long, value_name = "FILE")]
         pbm: Option<PathBuf>,
     },
+    /// Sign a provisioning payload (or replenishment batch) as the token service (no store)
+    SignProvisioning(super::pay_sign::SignProvisioningArgs),
+    /// Sign a status message of one life-cycle event as the token service (no store)
+    SignStatus(super::pay_sign::SignStatusArgs),
     /// The user verified on the phone for N seconds (desktop stand-in, read at start by
     /// `hcectl vpcd --store` and `hcectl tap --pay --store`)
     Verify {
@@ -318,12 +322,25 @@ fn token_id(s: &str) -> Result<TokenId, CliError> {
     TokenId::new(s).map_err(|e| usage(format!("TOKEN {s:?}: {e}")))
 }
 
+fn run_signing(action: &PayAction, out: &mut dyn Write) -> Result<u8, CliError> {
+    match action {
+        PayAction::SignProvisioning(a) => super::pay_sign::sign_provisioning_cmd(a, out),
+        PayAction::SignStatus(a) => super::pay_sign::sign_status_cmd(a, out),
+        _ => Err(usage("not a signing action")),
+    }
+}
+
 /// Runs one `hcectl pay` action. Exit status 0 on success, 1 when the operation was
 /// refused (the reason is printed), errors for bad input.
 pub fn run(args: &PayArgs, out: &mut dyn Write) -> Result<u8, CliError> {
-    let store = open_store(&args.store, args.key_file.as_deref())?;
+    if let PayAction::SignProvisioning(_) | PayAction::SignStatus(_) = &args.action {
+        // The token service's side: no store.
+        return run_signing(&args.action, out);
+    }
+    let store_path = args.store.as_deref().ok_or_else(|| usage("--store PATH is required"))?;
+    let store = open_store(store_path, args.key_file.as_deref())?;
     let fail =
-        |e: hce_wallet_store::StoreError| usage(format!("--store {}: {e}", args.store.display()));
+        |e: hce_wallet_store::StoreError| usage(format!("--store {}: {e}", store_path.display()));
     let refused = |out: &mut dyn Write, e: &dyn std::fmt::Display| -> Result<u8, CliError> {
         writeln!(out, "refused: {e}")?;
         Ok(1)
@@ -580,5 +597,6 @@ pub fn run(args: &PayArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             writeln!(out, "user verified ({method:?}) for {seconds} s")?;
             Ok(0)
         }
+        PayAction::SignProvisioning(_) | PayAction::SignStatus(_) => run_signing(&args.action, out),
     }
 }

@@ -181,6 +181,7 @@ class SmartTapTerminal(private val cfg: TerminalConfig) {
         val AID_OSE = "4f53452e5641532e3031".hex()
         val AID_ST2 = "a000000476d0000111".hex()
         const val SW_OK = 0x9000
+        const val SW_PASS_PAYMENT_NOT_READY = 0x9101
         const val SW_MORE = 0x9100
         private val C1_ALLOWED = setOf(0xCC, 0xC8, 0xC0, 0x8C, 0x88, 0x80, 0x0C, 0x08)
         private val SERVICE_RECORDS = setOf("ly", "of", "gc", "et", "fl", "tr", "gr")
@@ -299,7 +300,9 @@ class SmartTapTerminal(private val cfg: TerminalConfig) {
             body.write(data(resp))
             if (body.size() > MAX_BUNDLE) throw TerminalException("answer exceeds $MAX_BUNDLE bytes")
         }
-        if (sw(resp) != SW_OK) return ended("GET DATA", sw(resp))
+        // 9101: the pass was sent, payment is not ready (smart-tap spec §8; a pass-and-payment
+        // terminal of a wallet whose payment side holds no usable token).
+        if (sw(resp) != SW_OK && sw(resp) != SW_PASS_PAYMENT_NOT_READY) return ended("GET DATA", sw(resp))
         val srs = Ndef.parse(body.toByteArray()).require("srs")
         val reb = Ndef.parse(srs.payload).require("reb").payload
         if (reb.size < 1 + 12 + 32) throw TerminalException("reb too short")
