@@ -61,7 +61,13 @@ class EventHub(
             is WalletEvent.PushApplied -> "terminal update: ${e.updates} change(s)"
             is WalletEvent.Deactivated -> "tap ended"
             is WalletEvent.SyncFinished -> "key sync: ${e.outcome}"
-            is WalletEvent.Payment -> "payment ${e.name}: ${e.detail}"
+            is WalletEvent.PassTooLarge -> "pass ${e.objectId} too large for terminal ${e.collectorId}"
+            is WalletEvent.VerificationRequired -> "verify on the phone and tap again"
+            is WalletEvent.KeysLow -> "payment keys running low"
+            is WalletEvent.KeysExhausted -> "payment keys used up: connect to top them up"
+            // Payment sent / declined, token state and default-card changes, log sink
+            // failures: shown by their generated toString() until the payment screens exist.
+            else -> e.toString()
         }
     }
 }
