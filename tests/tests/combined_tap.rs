@@ -5,7 +5,6 @@
 //! wallet has a default Active token that can pay; the router keeps the applets apart.
 
 use hce_wallet_core::events::{PaymentEvent, WalletEvent};
-use hce_wallet_harness::card::Card;
 use hce_wallet_harness::cli::pay_tap::todays_params;
 use hce_wallet_harness::cli::tap::{self, DemoWallet, TapArgs};
 use hce_wallet_harness::demo_pay::{demo_luk, key_index_of_iad};
