@@ -105,24 +105,8 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let token = Token {
-        id: TokenId::new("bench").unwrap(),
-        card: CardRef::new("card").unwrap(),
-        mpan: Mpan::new("6231000000000008").unwrap(),
-        expiry: Expiry::new(2030, 12).unwrap(),
-        psn: 0,
-        product: Product::Credit,
-        token_requestor_id: None,
-        par: None,
-        profile: AidProfile {
-            aid: hex!("A000000333010102").to_vec(),
-            label: "UP CREDIT".into(),
-            kernel_id: Some(7),
-            issuer_country: 0x0156,
-            cvm_policy: CvmPolicy::WhenReaderRequires,
-        },
-        card_art: None,
-    };
+    // The spec's fixture token (§6.1–6.4).
+    let token = hce_wallet_core::payment::sample::sample_token(0);
     let key = LimitedUseKey {
         key: Zeroizing::new(LUK),
         key_index: [0, 1, 0, 0],

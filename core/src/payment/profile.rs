@@ -483,25 +483,9 @@ mod tests {
     use crate::payment::token::*;
     use hex_literal::hex;
 
+    /// The spec's fixture token (§6.1–6.4).
     fn token() -> Token {
-        Token {
-            id: TokenId::new("tok-1").unwrap(),
-            card: CardRef::new("card-1").unwrap(),
-            mpan: Mpan::new("6231000000000008").unwrap(),
-            expiry: Expiry::new(2030, 12).unwrap(),
-            psn: 0,
-            product: Product::Credit,
-            token_requestor_id: None,
-            par: None,
-            profile: AidProfile {
-                aid: hex!("A000000333010102").to_vec(),
-                label: "UP CREDIT".into(),
-                kernel_id: Some(7),
-                issuer_country: 0x0156,
-                cvm_policy: CvmPolicy::WhenReaderRequires,
-            },
-            card_art: None,
-        }
+        crate::payment::sample::sample_token(0)
     }
 
     #[test]
