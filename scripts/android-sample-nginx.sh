@@ -36,6 +36,7 @@ events { worker_connections 64; }
 http {
     log_format brief '\$status \$body_bytes_sent "\$request" "\$http_if_none_match"';
     access_log $prefix/access.log brief;
+    log_format posted '\$request_method \$status "\$http_idempotency_key" "\$content_type" \$request_body';
     client_body_temp_path $prefix/tmp/body;
     proxy_temp_path $prefix/tmp/proxy;
     fastcgi_temp_path $prefix/tmp/fastcgi;
@@ -53,6 +54,13 @@ http {
         location = /slow { limit_rate 1; }
         location = /err503 { return 503; }
         location = /redirect { return 302 http://127.0.0.1:$port/bundle.cose; }
+        # Static files cannot take a POST: log what came (body, Idempotency-Key) and answer
+        # with the bundle fetched from this same server by GET.
+        location = /post {
+            access_log $prefix/post.log posted;
+            proxy_method GET;
+            proxy_pass https://127.0.0.1:$port/bundle.cose;
+        }
     }
 }
 CONF
@@ -64,5 +72,5 @@ for _ in $(seq 200); do
   (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
   sleep 0.05
 done
-export HCE_NGINX_URL="https://127.0.0.1:$port" HCE_NGINX_CERT="$prefix/cert.pem" HCE_NGINX_LOG="$prefix/access.log"
+export HCE_NGINX_URL="https://127.0.0.1:$port" HCE_NGINX_CERT="$prefix/cert.pem" HCE_NGINX_LOG="$prefix/access.log" HCE_NGINX_POST_LOG="$prefix/post.log"
 "$@"

@@ -1,6 +1,7 @@
-//! The app's HTTP client, a foreign trait (Kotlin `HttpTransport`), used by key sync, and
-//! its adapter to the core's `HttpTransport` port. Blocking: key sync runs on the thread
-//! that calls `syncNow`/`onNetworkAvailable`, which must not be the HCE or UI thread.
+//! The app's HTTP client, a foreign trait (Kotlin `HttpTransport`), used by every sync job
+//! (key sync, token status, replenishment, outbox POSTs), and its adapter to the core's
+//! `HttpTransport` port. Blocking: sync runs on the thread that calls
+//! `syncNow`/`onNetworkAvailable`, which must not be the HCE or UI thread.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -14,12 +15,22 @@ pub struct HttpHeader {
     pub value: String,
 }
 
-/// A GET request. The app must give up after `timeout_ms` and refuse bodies longer than
-/// `max_body_bytes` (report [`HttpError::Timeout`] / [`HttpError::TooLarge`]).
+/// The request method (Kotlin `HttpMethod.GET` / `HttpMethod.POST`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum HttpMethod {
+    Get,
+    Post,
+}
+
+/// A request. The app must give up after `timeout_ms` and refuse response bodies longer
+/// than `max_body_bytes` (report [`HttpError::Timeout`] / [`HttpError::TooLarge`]). A POST's
+/// content type is among the headers (`content-type`); its body is `body` (empty for GET).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct HttpRequest {
+    pub method: HttpMethod,
     pub url: String,
     pub headers: Vec<HttpHeader>,
+    pub body: Vec<u8>,
     pub timeout_ms: u64,
     pub max_body_bytes: u64,
 }
@@ -56,7 +67,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
 /// Implemented by the app with its HTTP client.
 #[uniffi::export(with_foreign)]
 pub trait HttpTransport: Send + Sync {
-    fn get(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
 }
 
 /// The foreign transport as the core's port.
@@ -67,18 +78,23 @@ fn headers(h: &[(String, String)]) -> Vec<HttpHeader> {
 }
 
 impl hce_wallet::HttpTransport for TransportAdapter {
-    fn get(
+    fn send(
         &self,
         request: &hce_wallet::HttpRequest,
     ) -> Result<hce_wallet::HttpResponse, TransportError> {
         let ffi_request = HttpRequest {
+            method: match request.method {
+                hce_wallet::HttpMethod::Get => HttpMethod::Get,
+                hce_wallet::HttpMethod::Post => HttpMethod::Post,
+            },
             url: request.url.clone(),
             headers: headers(&request.headers),
+            body: request.body.clone(),
             timeout_ms: request.timeout_ms,
             max_body_bytes: request.max_body_bytes,
         };
-        let result = catch_unwind(AssertUnwindSafe(|| self.0.get(ffi_request)))
-            .map_err(|_| TransportError::Other("HttpTransport.get failed unexpectedly".into()))?;
+        let result = catch_unwind(AssertUnwindSafe(|| self.0.send(ffi_request)))
+            .map_err(|_| TransportError::Other("HttpTransport.send failed unexpectedly".into()))?;
         match result {
             Ok(r) => {
                 if u64::try_from(r.body.len()).unwrap_or(u64::MAX) > request.max_body_bytes {

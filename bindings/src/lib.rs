@@ -22,7 +22,7 @@ pub mod types;
 pub mod wallet;
 
 pub use error::WalletError;
-pub use http::{HttpError, HttpHeader, HttpRequest, HttpResponse, HttpTransport};
+pub use http::{HttpError, HttpHeader, HttpMethod, HttpRequest, HttpResponse, HttpTransport};
 pub use listener::WalletListener;
 pub use logging::{set_log_sink, LogLevel, LogSink};
 pub use types::*;

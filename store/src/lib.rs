@@ -36,6 +36,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod keys;
 pub mod model;
+pub mod outbox;
 pub mod ports;
 pub mod records;
 pub mod schema;

@@ -13,7 +13,9 @@
 //!   `payment_tokens` table exists (a placeholder record nothing provisioned).
 //! - **3** (current): `payment_tokens` holds [`crate::tokens::PaymentTokenRecord`] (card
 //!   data, life cycle, keys, ATC, log). Migrating from 2 drops the placeholder records: no
-//!   build could provision a token before schema 3.
+//!   build could provision a token before schema 3. The `outbox` table
+//!   ([`crate::outbox`]) came later within schema 3: opening a file without it creates it
+//!   empty (older builds ignore it).
 //!
 //! `tests/fixtures/store-v1.redb` is a frozen v1 file (written by the ignored generator test
 //! below); `tests/schema.rs` must keep opening it.
@@ -142,6 +144,9 @@ pub(crate) fn reseal_all(
     }
     n += reseal::<SettingRecord>(txn, SETTINGS_T, old, old_schema, new, |p| {
         decode_cbor(SETTINGS, p)
+    })?;
+    n += reseal::<crate::outbox::OutboxRecord>(txn, OUTBOX_T, old, old_schema, new, |p| {
+        decode_cbor(OUTBOX, p)
     })?;
     {
         let mut events = txn.open_table(EVENTS_T)?;

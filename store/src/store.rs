@@ -188,6 +188,10 @@ impl Store {
                 }
                 let check = meta_bytes(&txn, META_CHECK)?;
                 verify_check(crypto, found, &check)?;
+                // Tables added within the current schema (e.g. `outbox`) exist from here on.
+                for def in BLIND_TABLES {
+                    txn.open_table(def)?;
+                }
                 if found < CURRENT_SCHEMA {
                     let n = reseal_all(&txn, crypto, found, crypto)?;
                     log::info!(
@@ -630,6 +634,12 @@ impl Store {
         )?
         .len();
         n += all::<SettingRecord>(&txn.open_table(SETTINGS_T)?, &crypto, CURRENT_SCHEMA)?.len();
+        n += all::<crate::outbox::OutboxRecord>(
+            &txn.open_table(OUTBOX_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         let events = txn.open_table(EVENTS_T)?;
         for entry in events.iter()? {
             let (k, v) = entry?;

@@ -12,6 +12,7 @@ pub(crate) const SELECTION_INDEX: &str = "selection_index";
 pub(crate) const PAYMENT_TOKENS: &str = "payment_tokens";
 pub(crate) const SETTINGS: &str = "settings";
 pub(crate) const EVENTS: &str = "events";
+pub(crate) const OUTBOX: &str = "outbox";
 
 /// Plaintext header: format marker, schema version, key identifier; plus the sealed key
 /// check record.
@@ -25,11 +26,14 @@ pub(crate) const PASS_OBJECTS_T: BlindTable = TableDefinition::new(PASS_OBJECTS)
 pub(crate) const SELECTION_INDEX_T: BlindTable = TableDefinition::new(SELECTION_INDEX);
 pub(crate) const PAYMENT_TOKENS_T: BlindTable = TableDefinition::new(PAYMENT_TOKENS);
 pub(crate) const SETTINGS_T: BlindTable = TableDefinition::new(SETTINGS);
+/// Event ID → sealed outbox entry ([`crate::outbox`]); created empty on open of any
+/// schema-3 file that lacks it (no data migration needed).
+pub(crate) const OUTBOX_T: BlindTable = TableDefinition::new(OUTBOX);
 /// Sequence number → sealed event (event-log key).
 pub(crate) const EVENTS_T: TableDefinition<u64, &[u8]> = TableDefinition::new(EVENTS);
 
 /// Every blinded-key table of the current schema, in a fixed order.
-pub(crate) const BLIND_TABLES: [BlindTable; 7] = [
+pub(crate) const BLIND_TABLES: [BlindTable; 8] = [
     ISSUERS_T,
     COLLECTOR_KEYS_T,
     PASS_CLASSES_T,
@@ -37,6 +41,7 @@ pub(crate) const BLIND_TABLES: [BlindTable; 7] = [
     SELECTION_INDEX_T,
     PAYMENT_TOKENS_T,
     SETTINGS_T,
+    OUTBOX_T,
 ];
 
 /// Meta keys.

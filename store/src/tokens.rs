@@ -39,6 +39,7 @@ use hce_wallet_core::payment::token::{
     KeyThresholds, KeyUsage, LimitedUseKey, Mpan, Origin, Product, ReasonCode, Token, TokenId,
     TokenState, TransactionLogEntry, KEY_INDEX_LEN, LUK_LEN,
 };
+use hce_wallet_core::sync::OutboxEntry;
 use hce_wallet_core::time::Timestamp;
 use redb::{ReadableDatabase, WriteTransaction};
 use serde::{Deserialize, Serialize};
@@ -414,6 +415,10 @@ pub struct UserTokenRequest {
     pub kind: UserRequestKind,
     /// When the user asked, ms since the epoch.
     pub at: i64,
+    /// The outbox event that carries it to the token service (its `Idempotency-Key`);
+    /// a status message confirming or refusing the request names it.
+    #[serde(default)]
+    pub event_id: Option<String>,
 }
 
 fn read_requests(txn: &WriteTransaction, crypto: &Crypto) -> Result<Vec<UserTokenRequest>> {
@@ -597,6 +602,19 @@ impl Store {
         kind: UserRequestKind,
         now: Timestamp,
     ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
+        self.user_token_request_posted(id, kind, now, None)
+    }
+
+    /// [`user_token_request`](Self::user_token_request), and the POST that carries the
+    /// request to the token service enqueued in the outbox **in the same transaction**
+    /// (the queued request remembers the entry's event ID).
+    pub fn user_token_request_posted(
+        &self,
+        id: &TokenId,
+        kind: UserRequestKind,
+        now: Timestamp,
+        post: Option<OutboxEntry>,
+    ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
         self.journal(false, |txn, crypto| {
             let events = match kind {
                 UserRequestKind::ReportLost | UserRequestKind::Delete => {
@@ -638,11 +656,16 @@ impl Store {
             };
             let mut queue = read_requests(txn, crypto)?;
             let seq = queue.last().map_or(1, |r| r.seq.saturating_add(1));
+            let event_id = post.as_ref().map(|p| p.event_id.clone());
+            if let Some(post) = post {
+                crate::outbox::enqueue_in(txn, crypto, post)?;
+            }
             queue.push(UserTokenRequest {
                 seq,
                 token_ref: id.as_str().to_owned(),
                 kind,
                 at: now.0,
+                event_id,
             });
             write_requests(txn, crypto, &queue)?;
             Ok(Ok(events))

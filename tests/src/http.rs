@@ -1,4 +1,5 @@
-//! The desktop [`HttpTransport`] of key sync: `ureq` 3 with rustls (issue #7).
+//! The desktop [`HttpTransport`] of every sync job (key sync, token status, outbox POSTs):
+//! `ureq` 3 with rustls.
 //!
 //! Blocking, no async runtime. Every request has one whole-request deadline (connect,
 //! headers and body), the body is read through a hard cap, and `ureq`'s errors are mapped
@@ -9,7 +10,7 @@
 use std::io;
 use std::time::Duration;
 
-use hce_wallet_core::sync::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+use hce_wallet_core::sync::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 
 /// Identifies the harness to servers (and in nginx access logs).
 const USER_AGENT: &str = concat!("hce-wallet-harness/", env!("CARGO_PKG_VERSION"));
@@ -46,13 +47,26 @@ impl UreqTransport {
 }
 
 impl HttpTransport for UreqTransport {
-    fn get(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         let agent = self.agent(request);
-        let mut builder = agent.get(&request.url);
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
+        let limit = request.max_body_bytes;
+        let mut response = match request.method {
+            HttpMethod::Get => {
+                let mut builder = agent.get(&request.url);
+                for (name, value) in &request.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                builder.call()
+            }
+            HttpMethod::Post => {
+                let mut builder = agent.post(&request.url);
+                for (name, value) in &request.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                builder.send(&request.body[..])
+            }
         }
-        let mut response = builder.call().map_err(|e| map_error(e, request.max_body_bytes))?;
+        .map_err(|e| map_error(e, limit))?;
         let status = response.status().as_u16();
         let headers = (response.headers().iter())
             .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))

@@ -209,7 +209,7 @@ impl Rig {
     fn step(&mut self) -> SyncOutcome {
         match self.engine.poll(self.now) {
             Poll::Fetch(request) => {
-                let result = self.transport.get(&request);
+                let result = self.transport.send(&request);
                 self.engine.on_response(result, &*self.ring, &mut Zeros, self.now)
             }
             other => panic!("no fetch due at {:?}: {other:?}", self.now),

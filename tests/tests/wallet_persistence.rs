@@ -68,7 +68,7 @@ fn bundle(sequence: u64) -> Vec<u8> {
 /// The app's HTTP client: serves one body, or is offline (`None`).
 struct Server(Mutex<Option<Vec<u8>>>);
 impl HttpTransport for Server {
-    fn get(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         assert_eq!(request.url, URL);
         match &*self.0.lock().unwrap() {
             Some(body) => Ok(HttpResponse { status: 200, headers: vec![], body: body.clone() }),

@@ -43,4 +43,6 @@ pub use hce_wallet_core::payment::ports::CdcvmMethod;
 pub use hce_wallet_core::payment::token::{Product, TokenState};
 pub use hce_wallet_core::ports::{CollectorId, PassType, UiContext};
 pub use hce_wallet_core::router::Deactivation;
-pub use hce_wallet_core::sync::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+pub use hce_wallet_core::sync::{
+    HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError,
+};

@@ -1,4 +1,15 @@
-//! Issuer key sync (issue #7): keeps the key ring current whenever the device is online.
+//! Talking to servers, sans-I/O: the shared foundation of every sync job, and issuer key
+//! sync (issue #7) on top of it.
+//!
+//! - [`transport`]: the host's [`HttpTransport`] (GET and POST);
+//! - [`schedule`]: [`Schedule`] — `Retry-After`, backoff with jitter, freshness,
+//!   coalescing, abandoned requests — shared by every job;
+//! - [`feed`]: [`Feed`] — one conditional GET (ETag) of a signed document on a schedule
+//!   (key bundles, token status, later issuer feeds);
+//! - [`outbox`]: [`Outbox`] — durable POSTs of events that happened, with an
+//!   `Idempotency-Key`, retried on the schedule's backoff until a 2xx or a 4xx.
+//!
+//! Key sync keeps the key ring current whenever the device is online.
 //!
 //! Sans-I/O: [`SyncEngine`] decides when to fetch and what a response means; the host
 //! makes the HTTP request through its [`HttpTransport`] and persists [`SyncState`] and the
@@ -8,7 +19,7 @@
 //! host                          engine                              applier (ring/store)
 //! trigger(NetworkAvailable) ──▶ pending
 //! poll(now) ──────────────────▶ Fetch(GET url, If-None-Match)
-//! transport.get(..) ─ result ─▶ on_response: 304 → fresh again
+//! transport.send(..) ─ result ─▶ on_response: 304 → fresh again
 //!                               200 → verify (pinned roots) ──────▶ apply_bundle (rules)
 //!                               error → backoff with jitter, Retry-After
 //! ◀──────────────────────────── SyncOutcome (forwarded as an event), status()
@@ -21,11 +32,17 @@
 //! [`crate::key_ring::SharedKeyRing`] snapshot.
 
 mod engine;
+pub mod feed;
 pub mod headers;
-mod transport;
+pub mod outbox;
+pub mod schedule;
+pub mod transport;
 
-pub use engine::{Poll, Skip, SyncConfig, SyncEngine, SyncOutcome, SyncState, Trigger, ACCEPT};
-pub use transport::{HttpRequest, HttpResponse, HttpTransport, TransportError};
+pub use engine::{Skip, SyncConfig, SyncEngine, SyncOutcome, Trigger, ACCEPT};
+pub use feed::{Feed, FeedConfig, FeedError, Fetched, Poll};
+pub use outbox::{Delivery, Outbox, OutboxConfig, OutboxEntry, OutboxError, IDEMPOTENCY_KEY};
+pub use schedule::{Due, Schedule, ScheduleConfig, SyncState, Urgency};
+pub use transport::{HttpMethod, HttpRequest, HttpResponse, HttpTransport, TransportError};
 
 use crate::key_bundle::{BundleError, VerifiedBundle};
 use crate::key_ring::{ApplyError, ApplyReport, KeyInfo, SharedKeyRing};
@@ -82,6 +99,16 @@ pub enum SyncError {
     Storage(String),
     #[error("server answered 304 Not Modified, but no bundle is held")]
     UnexpectedNotModified,
+}
+
+impl From<FeedError> for SyncError {
+    fn from(e: FeedError) -> Self {
+        match e {
+            FeedError::Transport(e) => SyncError::Transport(e),
+            FeedError::Http { status } => SyncError::Http { status },
+            FeedError::UnexpectedNotModified => SyncError::UnexpectedNotModified,
+        }
+    }
 }
 
 impl From<ApplyFailure> for SyncError {

@@ -325,7 +325,7 @@ fn state_survives_serialisation() {
 
 struct Scripted(Mutex<Vec<Result<HttpResponse, TransportError>>>, Mutex<Vec<HttpRequest>>);
 impl HttpTransport for Scripted {
-    fn get(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.1.lock().unwrap().push(request.clone());
         self.0.lock().unwrap().remove(0)
     }

@@ -89,7 +89,7 @@ impl OneFile {
 }
 
 impl HttpTransport for OneFile {
-    fn get(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.requests.lock().unwrap().push(request.clone());
         if request.url != self.url {
             return Ok(HttpResponse { status: 404, headers: vec![], body: vec![] });

@@ -52,7 +52,7 @@ class WalletApiTest {
     class BundleServer(private val body: ByteArray) : HttpTransport {
         val requests: MutableList<HttpRequest> = Collections.synchronizedList(ArrayList())
         var offline = false
-        override fun get(request: HttpRequest): HttpResponse {
+        override fun send(request: HttpRequest): HttpResponse {
             requests.add(request)
             if (offline) throw HttpException.Offline("airplane mode")
             if (request.url != URL) return HttpResponse(404u, emptyList(), ByteArray(0))

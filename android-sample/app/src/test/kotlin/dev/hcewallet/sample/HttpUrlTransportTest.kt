@@ -2,6 +2,7 @@ package dev.hcewallet.sample
 
 import dev.hcewallet.HttpException
 import dev.hcewallet.HttpHeader
+import dev.hcewallet.HttpMethod
 import dev.hcewallet.HttpRequest
 import dev.hcewallet.LockedPolicy
 import dev.hcewallet.SyncOutcome
@@ -37,32 +38,44 @@ class HttpUrlTransportTest {
     private val bundle = File(Dirs.fixtures, "key-bundle.cose").readBytes()
 
     private fun req(path: String, timeoutMs: Long = 5000, max: Long = 65536, headers: List<HttpHeader> = emptyList()) =
-        HttpRequest(if (path.contains("://")) path else base + path, headers, timeoutMs.toULong(), max.toULong())
+        HttpRequest(HttpMethod.GET, if (path.contains("://")) path else base + path, headers, ByteArray(0), timeoutMs.toULong(), max.toULong())
 
     private fun etag(h: List<HttpHeader>) = h.single { it.name.equals("ETag", true) }.value
 
     @Test
     fun ok200ThenNotModified304WithTheEtag() {
-        val r = transport.get(req("/bundle.cose"))
+        val r = transport.send(req("/bundle.cose"))
         assertEquals(200, r.status.toInt())
         assertArrayEquals(bundle, r.body)
         val tag = etag(r.headers)
-        val again = transport.get(req("/bundle.cose", headers = listOf(HttpHeader("If-None-Match", tag))))
+        val again = transport.send(req("/bundle.cose", headers = listOf(HttpHeader("If-None-Match", tag))))
         assertEquals(304, again.status.toInt())
         assertEquals(0, again.body.size)
         assertTrue("nginx saw If-None-Match (it logs quotes as \\x22)", accessLog.readLines().any { it.startsWith("304 ") && it.contains(tag.trim('"')) })
     }
 
     @Test
+    fun aPostSendsItsBodyContentTypeAndIdempotencyKey() {
+        val body = "{\"kind\":\"report_lost\"}".toByteArray()
+        val headers = listOf(HttpHeader("content-type", "application/json"), HttpHeader("idempotency-key", "ev-42"))
+        val r = transport.send(HttpRequest(HttpMethod.POST, "$base/post", headers, body, 5000u, 65536u))
+        assertEquals(200, r.status.toInt())
+        assertArrayEquals(bundle, r.body)
+        val line = File(System.getenv("HCE_NGINX_POST_LOG")).readLines().single()
+        assertTrue(line, line.startsWith("POST 200 \"ev-42\" \"application/json\" "))
+        assertTrue(line, line.contains("report_lost"))
+    }
+
+    @Test
     fun fiveHundredsComeBackAsResponses() {
-        assertEquals(503, transport.get(req("/err503")).status.toInt())
-        assertEquals(404, transport.get(req("/missing")).status.toInt())
+        assertEquals(503, transport.send(req("/err503")).status.toInt())
+        assertEquals(404, transport.send(req("/missing")).status.toInt())
     }
 
     @Test
     fun aSlowBodyHitsTheOverallDeadline() {
         val t0 = System.nanoTime()
-        try { transport.get(req("/slow", timeoutMs = 800)); fail() } catch (e: HttpException.Timeout) { }
+        try { transport.send(req("/slow", timeoutMs = 800)); fail() } catch (e: HttpException.Timeout) { }
         val ms = (System.nanoTime() - t0) / 1_000_000
         assertTrue("gave up after $ms ms", ms in 700..4000)
     }
@@ -72,7 +85,7 @@ class HttpUrlTransportTest {
         ServerSocket(0).use { server ->
             val held = ArrayList<java.net.Socket>()
             val t = thread(isDaemon = true) { try { while (true) held += server.accept() } catch (e: Exception) { } }
-            try { transport.get(req("https://127.0.0.1:${server.localPort}/x", timeoutMs = 500)); fail() } catch (e: HttpException.Timeout) { }
+            try { transport.send(req("https://127.0.0.1:${server.localPort}/x", timeoutMs = 500)); fail() } catch (e: HttpException.Timeout) { }
             held.forEach { it.close() }
             t.interrupt()
         }
@@ -80,17 +93,17 @@ class HttpUrlTransportTest {
 
     @Test
     fun tooLargeCleartextRedirectUntrustedOffline() {
-        try { transport.get(req("/big", max = 1 shl 20)); fail() } catch (e: HttpException.TooLarge) { }
-        try { transport.get(req(base.replace("https://", "http://") + "/bundle.cose")); fail() } catch (e: HttpException.Other) {
+        try { transport.send(req("/big", max = 1 shl 20)); fail() } catch (e: HttpException.TooLarge) { }
+        try { transport.send(req(base.replace("https://", "http://") + "/bundle.cose")); fail() } catch (e: HttpException.Other) {
             assertTrue(e.message!!, e.message!!.contains("cleartext"))
         }
         // A redirect (here to http://) is not followed: the core sees the 302.
-        assertEquals(302, transport.get(req("/redirect")).status.toInt())
+        assertEquals(302, transport.send(req("/redirect")).status.toInt())
         // The platform trust store does not know nginx's self-signed certificate.
-        try { HttpUrlTransport().get(req("/bundle.cose")); fail() } catch (e: HttpException.Connect) {
+        try { HttpUrlTransport().send(req("/bundle.cose")); fail() } catch (e: HttpException.Connect) {
             assertTrue(e.message!!, e.message!!.contains("TLS"))
         }
-        try { HttpUrlTransport(trusting, isOnline = { false }).get(req("/bundle.cose")); fail() } catch (e: HttpException.Offline) { }
+        try { HttpUrlTransport(trusting, isOnline = { false }).send(req("/bundle.cose")); fail() } catch (e: HttpException.Offline) { }
     }
 
     @Test

@@ -2,11 +2,14 @@
 // desktop). HTTPS only; connect and read timeouts plus one overall deadline (timeoutMs of
 // the request, enforced by disconnecting); the body capped at maxBodyBytes; redirects not
 // followed; no HTTP cache (the core sends If-None-Match with the ETag it keeps, and a 304
-// comes back to it as a 304). Key sync calls it on a worker thread, never the HCE or UI one.
+// comes back to it as a 304). GET for signed documents (key bundles, token status), POST with
+// a body for outbox deliveries and replenishment (the content type and Idempotency-Key are
+// among the request's headers). Sync calls it on a worker thread, never the HCE or UI one.
 package dev.hcewallet.sample.logic
 
 import dev.hcewallet.HttpException
 import dev.hcewallet.HttpHeader
+import dev.hcewallet.HttpMethod
 import dev.hcewallet.HttpRequest
 import dev.hcewallet.HttpResponse
 import dev.hcewallet.HttpTransport
@@ -38,7 +41,7 @@ class HttpUrlTransport(
         }
     }
 
-    override fun get(request: HttpRequest): HttpResponse {
+    override fun send(request: HttpRequest): HttpResponse {
         val url = try { URL(request.url) } catch (e: MalformedURLException) {
             throw HttpException.Other("bad URL")
         }
@@ -51,13 +54,18 @@ class HttpUrlTransport(
         conn.readTimeout = timeout
         conn.instanceFollowRedirects = false
         conn.useCaches = false
-        conn.requestMethod = "GET"
+        conn.requestMethod = when (request.method) { HttpMethod.GET -> "GET"; HttpMethod.POST -> "POST" }
         conn.setRequestProperty("User-Agent", userAgent)
         conn.setRequestProperty("Accept-Encoding", "identity")
         for (h in request.headers) conn.setRequestProperty(h.name, h.value)
         val expired = AtomicBoolean(false)
         val deadline = watchdog.schedule({ expired.set(true); conn.disconnect() }, timeout.toLong(), TimeUnit.MILLISECONDS)
         try {
+            if (request.method == HttpMethod.POST) {
+                conn.doOutput = true
+                conn.setFixedLengthStreamingMode(request.body.size)
+                conn.outputStream.use { it.write(request.body) }
+            }
             val status = conn.responseCode
             val headers = conn.headerFields.flatMap { (name, values) ->
                 if (name == null) emptyList() else values.map { HttpHeader(name, it) }
@@ -111,8 +119,8 @@ class DemoBundleTransport(
     private val bundle: () -> ByteArray,
     private val network: HttpTransport,
 ) : HttpTransport {
-    override fun get(request: HttpRequest): HttpResponse {
-        if (request.url != demoUrl) return network.get(request)
+    override fun send(request: HttpRequest): HttpResponse {
+        if (request.url != demoUrl || request.method != HttpMethod.GET) return network.send(request)
         val body = bundle()
         val etag = "\"demo-" + Integer.toHexString(body.contentHashCode()) + "\""
         val sent = request.headers.firstOrNull { it.name.equals("If-None-Match", true) }?.value
