@@ -398,13 +398,7 @@ fn write_seq(txn: &WriteTransaction, crypto: &Crypto, name: &str, seq: u64) -> R
 /// The setting holding the queue of user requests for the token service.
 const USER_REQUESTS: &str = "payment.user_requests";
 
-/// What the user asked of the token service (§12.3 user-initiated operations).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum UserRequestKind {
-    ReportLost,
-    Resume,
-    Delete,
-}
+pub use hce_wallet_core::payment::token_service::UserRequestKind;
 
 /// One user request queued for the token service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

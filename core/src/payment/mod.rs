@@ -36,4 +36,6 @@ pub mod profile;
 pub mod provisioning;
 pub mod qr;
 pub mod sample;
+pub mod status;
 pub mod token;
+pub mod token_service;

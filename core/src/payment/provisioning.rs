@@ -18,11 +18,10 @@
 //!   "token": { "ref", "card", "mpan", "exp_year", "exp_month", "psn", "product",
 //!              "aid", "label", "kernel"?, "country", "cvm", "trid"?, "par"?, "art"? },
 //!   "keys": [ { "luk": hex16, "index": hex4, "iat", "max_tx", "ttl", "max_amount" } ] }
-//! status: { "v": 1, "seq": uint, "device": tstr, "iat": int,
-//!   "events": [ { "token": tstr | "card": tstr | "device": DeviceEvent,
-//!                 "op": "activate"|"suspend"|"resume"|"update"|"delete", "origin"?: "user",
-//!                 "reason"?: ReasonCode, "exp_year"?, "exp_month"?, "art"? } ] }
 //! ```
+//!
+//! Status messages (their format, and the window a status feed publishes) are in
+//! [`super::status`]; their types are re-exported here.
 //!
 //! Why serde + ciborium with `deny_unknown_fields` here rather than a hand-written decoder
 //! like the key bundle's: these payloads are small (one token, a few keys, a few events),
@@ -33,27 +32,25 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::lifecycle::{DeviceEvent, LifecycleError, TokenBook, TokenUpdate, Transition};
 use super::token::{
-    AidProfile, CardRef, CvmPolicy, Expiry, KeyThresholds, LimitedUseKey, Mpan, Origin, Product,
-    ReasonCode, Token, TokenId, KEY_INDEX_LEN, LUK_LEN,
+    AidProfile, CardRef, CvmPolicy, Expiry, KeyThresholds, LimitedUseKey, Mpan, Product, Token,
+    TokenId, KEY_INDEX_LEN, LUK_LEN,
 };
-use crate::events::PaymentEvent;
 use crate::key_bundle::{sign_envelope, verify_envelope, BundleError, PinnedRoots};
 use crate::time::Timestamp;
 
+pub use super::status::{
+    verify_status, StatusEvent, StatusMessage, StatusTarget, MAX_EVENTS, STATUS_CONTENT_TYPE,
+};
+
 /// Content type of a provisioning payload's envelope.
 pub const PROVISIONING_CONTENT_TYPE: &str = "application/vnd.hce-wallet.token-provisioning+cbor";
-/// Content type of a status message's envelope.
-pub const STATUS_CONTENT_TYPE: &str = "application/vnd.hce-wallet.token-status+cbor";
 /// The payload format version (`"v"`).
 pub const FORMAT_VERSION: u64 = 1;
 /// Largest envelope accepted.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Most keys in one provisioning or replenishment batch.
 pub const MAX_KEYS: usize = 64;
-/// Most events in one status message.
-pub const MAX_EVENTS: usize = 256;
 
 /// Why a signed token-service message was refused. Nothing was applied.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -68,13 +65,18 @@ pub enum ProvisioningError {
     OtherDevice(String),
     #[error("sequence {sequence} is not above the last applied {last}: replayed or older")]
     Replayed { sequence: u64, last: u64 },
+    #[error(
+        "the status window starts at {first}, but the last event applied is {last}: events \
+         were missed (the token service must re-provision)"
+    )]
+    Gap { first: u64, last: u64 },
     #[error("{path}: {problem}")]
     Field { path: String, problem: String },
     #[error("{what}: {count} entries, over the limit of {limit}")]
     Limit { what: &'static str, count: usize, limit: usize },
 }
 
-fn field(path: impl Into<String>, problem: impl std::fmt::Display) -> ProvisioningError {
+pub(super) fn field(path: impl Into<String>, problem: impl std::fmt::Display) -> ProvisioningError {
     ProvisioningError::Field { path: path.into(), problem: problem.to_string() }
 }
 
@@ -138,65 +140,6 @@ pub struct Provisioning {
     pub active: bool,
 }
 
-/// One life-cycle operation a status message carries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StatusTarget {
-    Token(TokenId),
-    Card(CardRef),
-    Device(DeviceEvent),
-}
-
-/// One event of a status message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusEvent {
-    pub target: StatusTarget,
-    /// `None` for device events (the event is the operation).
-    pub transition: Option<Transition>,
-    pub origin: Origin,
-    pub reason: Option<ReasonCode>,
-}
-
-/// A verified status message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StatusMessage {
-    pub sequence: u64,
-    pub issued_at: Timestamp,
-    pub events: Vec<StatusEvent>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusWire {
-    v: u64,
-    seq: u64,
-    device: String,
-    iat: i64,
-    events: Vec<EventWire>,
-}
-
-#[derive(Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct EventWire {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    card: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    device: Option<DeviceEvent>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    op: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    origin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<ReasonCode>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    exp_year: Option<u16>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    exp_month: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    art: Option<String>,
-}
-
 fn hex_upper(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
@@ -215,18 +158,20 @@ fn unhex<const N: usize>(path: &str, s: &str) -> Result<Zeroizing<[u8; N]>, Prov
     Ok(out)
 }
 
-fn decode<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, ProvisioningError> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+) -> Result<T, ProvisioningError> {
     ciborium::from_reader(payload).map_err(|e| ProvisioningError::Payload(e.to_string()))
 }
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ProvisioningError> {
+pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ProvisioningError> {
     let mut out = Vec::new();
     ciborium::into_writer(value, &mut out)
         .map_err(|e| ProvisioningError::Payload(e.to_string()))?;
     Ok(out)
 }
 
-fn check_header(
+pub(super) fn check_header(
     v: u64,
     seq: u64,
     device: &str,
@@ -377,170 +322,4 @@ pub fn sign_provisioning(
     };
     let payload = Zeroizing::new(encode(&wire)?);
     Ok(sign_envelope(&payload, PROVISIONING_CONTENT_TYPE, key)?)
-}
-
-fn op_of(path: &str, e: &EventWire) -> Result<Transition, ProvisioningError> {
-    let op =
-        e.op.as_deref().ok_or_else(|| field(format!("{path}.op"), "required field missing"))?;
-    Ok(match op {
-        "activate" => Transition::Activate,
-        "suspend" => Transition::Suspend,
-        "resume" => Transition::Resume,
-        "delete" => Transition::Delete,
-        "update" => {
-            let expiry = match (e.exp_year, e.exp_month) {
-                (Some(y), Some(m)) => {
-                    Some(Expiry::new(y, m).map_err(|err| field(format!("{path}.exp"), err))?)
-                }
-                (None, None) => None,
-                _ => {
-                    return Err(field(format!("{path}.exp"), "exp_year and exp_month go together"))
-                }
-            };
-            Transition::Update(TokenUpdate {
-                expiry,
-                card_art: e.art.clone().map(Some),
-                ..TokenUpdate::default()
-            })
-        }
-        other => return Err(field(format!("{path}.op"), format!("unknown operation {other:?}"))),
-    })
-}
-
-/// Verifies a status message for `device` whose sequence must exceed `last_sequence`.
-pub fn verify_status(
-    bytes: &[u8],
-    roots: &PinnedRoots,
-    device: &str,
-    last_sequence: u64,
-) -> Result<StatusMessage, ProvisioningError> {
-    let signed = verify_envelope(bytes, STATUS_CONTENT_TYPE, roots, MAX_MESSAGE_BYTES)?;
-    let wire: StatusWire = decode(&signed.payload)?;
-    check_header(wire.v, wire.seq, &wire.device, device, last_sequence)?;
-    if wire.events.len() > MAX_EVENTS {
-        return Err(ProvisioningError::Limit {
-            what: "events",
-            count: wire.events.len(),
-            limit: MAX_EVENTS,
-        });
-    }
-    let mut events = Vec::with_capacity(wire.events.len());
-    for (i, e) in wire.events.iter().enumerate() {
-        let path = format!("events[{i}]");
-        let user = match e.origin.as_deref() {
-            None => false,
-            Some("user") => true,
-            Some(o) => {
-                return Err(field(format!("{path}.origin"), format!("unknown origin {o:?}")))
-            }
-        };
-        let event = match (&e.token, &e.card, e.device) {
-            (Some(t), None, None) => StatusEvent {
-                target: StatusTarget::Token(
-                    TokenId::new(t.as_str()).map_err(|err| field(format!("{path}.token"), err))?,
-                ),
-                transition: Some(op_of(&path, e)?),
-                origin: if user { Origin::User } else { Origin::IssuerOnToken },
-                reason: e.reason,
-            },
-            (None, Some(c), None) => StatusEvent {
-                target: StatusTarget::Card(
-                    CardRef::new(c.as_str()).map_err(|err| field(format!("{path}.card"), err))?,
-                ),
-                transition: Some(op_of(&path, e)?),
-                origin: Origin::IssuerOnCard,
-                reason: e.reason,
-            },
-            (None, None, Some(d)) if e.op.is_none() => StatusEvent {
-                target: StatusTarget::Device(d),
-                transition: None,
-                origin: d.origin(),
-                reason: e.reason,
-            },
-            _ => {
-                return Err(field(
-                    path,
-                    "exactly one of token, card or device (a device event has no op)",
-                ))
-            }
-        };
-        events.push(event);
-    }
-    Ok(StatusMessage { sequence: wire.seq, issued_at: Timestamp::from_secs(wire.iat), events })
-}
-
-impl StatusMessage {
-    /// Applies every event in order to `book`, all or nothing: on the first refused event
-    /// the book is left as it was and the error says which event.
-    pub fn apply(
-        &self,
-        book: &mut TokenBook,
-        now: Timestamp,
-    ) -> Result<Vec<PaymentEvent>, (usize, LifecycleError)> {
-        let mut work = book.clone();
-        let mut events = Vec::new();
-        for (i, e) in self.events.iter().enumerate() {
-            let out = match (&e.target, &e.transition) {
-                (StatusTarget::Token(id), Some(t)) => {
-                    work.apply(id, t.clone(), e.origin, e.reason, now)
-                }
-                (StatusTarget::Card(card), Some(t)) => {
-                    work.apply_to_card(card, t.clone(), e.reason, now)
-                }
-                (StatusTarget::Device(d), _) => Ok(work.apply_device(*d, now)),
-                (_, None) => Ok(Vec::new()),
-            };
-            events.extend(out.map_err(|err| (i, err))?);
-        }
-        *book = work;
-        Ok(events)
-    }
-
-    /// Signs a status message for `device` (the token service's side: `hcectl`, tests).
-    pub fn sign(
-        &self,
-        device: &str,
-        key: &p256::ecdsa::SigningKey,
-    ) -> Result<Vec<u8>, ProvisioningError> {
-        let events = self
-            .events
-            .iter()
-            .map(|e| {
-                let mut w = EventWire { reason: e.reason, ..EventWire::default() };
-                match &e.target {
-                    StatusTarget::Token(t) => w.token = Some(t.as_str().to_owned()),
-                    StatusTarget::Card(c) => w.card = Some(c.as_str().to_owned()),
-                    StatusTarget::Device(d) => w.device = Some(*d),
-                }
-                if e.origin == Origin::User {
-                    w.origin = Some("user".into());
-                }
-                if let Some(Transition::Update(u)) = &e.transition {
-                    w.exp_year = u.expiry.map(|x| x.year());
-                    w.exp_month = u.expiry.map(|x| x.month());
-                    w.art = u.card_art.clone().flatten();
-                }
-                w.op = e.transition.as_ref().map(|t| {
-                    match t {
-                        Transition::Activate => "activate",
-                        Transition::Suspend => "suspend",
-                        Transition::Resume => "resume",
-                        Transition::Delete => "delete",
-                        Transition::RequireReprovisioning => "reprovision",
-                        Transition::Update(_) => "update",
-                    }
-                    .to_owned()
-                });
-                w
-            })
-            .collect();
-        let wire = StatusWire {
-            v: FORMAT_VERSION,
-            seq: self.sequence,
-            device: device.to_owned(),
-            iat: self.issued_at.secs(),
-            events,
-        };
-        Ok(sign_envelope(&encode(&wire)?, STATUS_CONTENT_TYPE, key)?)
-    }
 }
