@@ -260,6 +260,17 @@ pub enum WalletEvent {
         from: Option<String>,
         to: Option<String>,
     },
+    /// A replenishment batch of `keys` limited-use keys arrived (token sync).
+    KeysReplenished {
+        token_ref: String,
+        keys: u32,
+    },
+    /// The token service refused a request of the user (HTTP `status`); it left the queue.
+    TokenRequestRefused {
+        token_ref: String,
+        kind: TokenRequestKind,
+        status: u16,
+    },
 }
 
 fn id(c: CollectorId) -> u32 {
@@ -636,6 +647,16 @@ impl From<PaymentEvent> for WalletEvent {
             PaymentEvent::DefaultChanged { from, to } => {
                 WalletEvent::DefaultTokenChanged { from: from.map(r), to: to.map(r) }
             }
+            PaymentEvent::KeysReplenished { token, keys } => {
+                WalletEvent::KeysReplenished { token_ref: r(token), keys }
+            }
+            PaymentEvent::RequestRefused { token, request, status } => {
+                WalletEvent::TokenRequestRefused {
+                    token_ref: r(token),
+                    kind: request.into(),
+                    status,
+                }
+            }
         }
     }
 }
@@ -744,15 +765,16 @@ pub struct TokenRequest {
 
 impl From<hce_wallet::TokenRequest> for TokenRequest {
     fn from(r: hce_wallet::TokenRequest) -> Self {
-        TokenRequest {
-            seq: r.seq,
-            token_ref: r.token_ref,
-            kind: match r.kind {
-                hce_wallet::UserRequestKind::ReportLost => TokenRequestKind::ReportLost,
-                hce_wallet::UserRequestKind::Resume => TokenRequestKind::Resume,
-                hce_wallet::UserRequestKind::Delete => TokenRequestKind::Delete,
-            },
-            at_ms: r.at_ms,
+        TokenRequest { seq: r.seq, token_ref: r.token_ref, kind: r.kind.into(), at_ms: r.at_ms }
+    }
+}
+
+impl From<hce_wallet::UserRequestKind> for TokenRequestKind {
+    fn from(k: hce_wallet::UserRequestKind) -> Self {
+        match k {
+            hce_wallet::UserRequestKind::ReportLost => TokenRequestKind::ReportLost,
+            hce_wallet::UserRequestKind::Resume => TokenRequestKind::Resume,
+            hce_wallet::UserRequestKind::Delete => TokenRequestKind::Delete,
         }
     }
 }

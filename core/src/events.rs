@@ -5,6 +5,7 @@
 //! Events carry identifiers only, never redemption values or key material.
 
 use crate::payment::token::{Origin, ReasonCode, TokenId, TokenState};
+use crate::payment::token_service::UserRequestKind;
 use crate::ports::CollectorId;
 
 /// Why a terminal failed to authenticate (spec §6.3 steps 2–7).
@@ -117,6 +118,10 @@ pub enum PaymentEvent {
     },
     /// The default card changed (§12.4: the app may ask the user to pick another).
     DefaultChanged { from: Option<TokenId>, to: Option<TokenId> },
+    /// A replenishment batch of `keys` limited-use keys arrived from the token service.
+    KeysReplenished { token: TokenId, keys: u32 },
+    /// The token service refused a user's request (HTTP `status`); it left the queue.
+    RequestRefused { token: TokenId, request: UserRequestKind, status: u16 },
 }
 
 impl PaymentEvent {
@@ -130,6 +135,8 @@ impl PaymentEvent {
             PaymentEvent::ReplenishmentNeeded { .. } => "payment.replenishment_needed",
             PaymentEvent::StateChanged { .. } => "token.state_changed",
             PaymentEvent::DefaultChanged { .. } => "token.default_changed",
+            PaymentEvent::KeysReplenished { .. } => "token.keys_replenished",
+            PaymentEvent::RequestRefused { .. } => "token.request_refused",
         }
     }
     /// The token the event is about (the new default for [`PaymentEvent::DefaultChanged`]).
@@ -140,7 +147,9 @@ impl PaymentEvent {
             | PaymentEvent::Declined { token, .. }
             | PaymentEvent::VerificationRequired { token }
             | PaymentEvent::ReplenishmentNeeded { token, .. }
-            | PaymentEvent::StateChanged { token, .. } => Some(token),
+            | PaymentEvent::StateChanged { token, .. }
+            | PaymentEvent::KeysReplenished { token, .. }
+            | PaymentEvent::RequestRefused { token, .. } => Some(token),
             PaymentEvent::DefaultChanged { to, .. } => to.as_ref(),
         }
     }
@@ -159,6 +168,10 @@ impl PaymentEvent {
             }
             PaymentEvent::DefaultChanged { from, .. } => {
                 format!("from {}", from.as_ref().map_or("none", |t| t.as_str()))
+            }
+            PaymentEvent::KeysReplenished { keys, .. } => format!("{keys} key(s)"),
+            PaymentEvent::RequestRefused { request, status, .. } => {
+                format!("{} refused with HTTP {status}", request.wire_name())
             }
         }
     }

@@ -43,6 +43,7 @@ pub mod schema;
 pub mod snapshot;
 mod store;
 mod tables;
+pub mod token_sync;
 pub mod tokens;
 mod wallet_state;
 

@@ -360,7 +360,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 type Records = Vec<PaymentTokenRecord>;
 
-fn load_all(txn: &WriteTransaction, crypto: &Crypto) -> Result<Records> {
+pub(crate) fn load_all(txn: &WriteTransaction, crypto: &Crypto) -> Result<Records> {
     let t = txn.open_table(PAYMENT_TOKENS_T)?;
     Ok(in_load_order(all(&t, crypto, CURRENT_SCHEMA)?))
 }
@@ -415,7 +415,10 @@ pub struct UserTokenRequest {
     pub event_id: Option<String>,
 }
 
-fn read_requests(txn: &WriteTransaction, crypto: &Crypto) -> Result<Vec<UserTokenRequest>> {
+pub(crate) fn read_requests(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+) -> Result<Vec<UserTokenRequest>> {
     let t = txn.open_table(SETTINGS_T)?;
     let rec: Option<SettingRecord> = get(&t, crypto, CURRENT_SCHEMA, USER_REQUESTS.as_bytes())?;
     match rec {
@@ -425,7 +428,11 @@ fn read_requests(txn: &WriteTransaction, crypto: &Crypto) -> Result<Vec<UserToke
     }
 }
 
-fn write_requests(txn: &WriteTransaction, crypto: &Crypto, q: &[UserTokenRequest]) -> Result<()> {
+pub(crate) fn write_requests(
+    txn: &WriteTransaction,
+    crypto: &Crypto,
+    q: &[UserTokenRequest],
+) -> Result<()> {
     let value = serde_json::to_string(q).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let rec = SettingRecord { name: USER_REQUESTS.into(), value };
     put(&mut txn.open_table(SETTINGS_T)?, crypto, CURRENT_SCHEMA, &rec)
@@ -576,6 +583,7 @@ impl Store {
                 }
             };
             write_seq(txn, crypto, STATUS_SEQ, msg.sequence)?;
+            crate::token_sync::settle_resumes_in(txn, crypto)?;
             Ok(Ok(events))
         })?
     }
