@@ -37,6 +37,11 @@ pub struct WalletConfig {
     /// This device's identity at the token service; `null`: no payment token can be added.
     #[uniffi(default = None)]
     pub device_id: Option<String>,
+    /// The token service's base URL (`{base}/status/{device}`, `{base}/requests`,
+    /// `{base}/replenish`); `null`: user requests are queued but not sent, and status
+    /// messages reach the wallet only through `applyTokenStatus`.
+    #[uniffi(default = None)]
+    pub token_service_url: Option<String>,
 }
 
 impl From<WalletConfig> for hce_wallet::WalletConfig {
@@ -51,6 +56,7 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
             },
             pinned_token_service_keys: c.pinned_token_service_keys,
             device_id: c.device_id,
+            token_service_url: c.token_service_url,
         }
     }
 }
@@ -140,6 +146,55 @@ impl From<hce_wallet::SyncOutcome> for SyncOutcome {
             hce_wallet::SyncOutcome::Failed { reason, retry_at } => {
                 SyncOutcome::Failed { reason, retry_at_ms: retry_at.map(|t| t.0) }
             }
+        }
+    }
+}
+
+/// What happened to the token status feed in one token sync.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenStatusOutcome {
+    /// A signed status window was applied: `events` new life-cycle events, up to `sequence`.
+    Applied { sequence: u64, events: u32 },
+    /// Nothing new (HTTP 304, or the window was applied already).
+    NotModified,
+    /// Not due yet; `until_ms`: when it will be.
+    Skipped { until_ms: Option<i64> },
+    /// Fetching or applying failed (nothing applied); retried after `retry_at_ms`.
+    Failed { reason: String, retry_at_ms: i64 },
+}
+
+/// What one `Wallet.syncTokens` did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TokenSyncReport {
+    /// User requests (report lost, resume, delete) the token service took.
+    pub requests_sent: u32,
+    /// User requests still waiting to be sent (retried with backoff).
+    pub requests_waiting: u32,
+    pub status: TokenStatusOutcome,
+    /// Token references that received new limited-use keys.
+    pub replenished: Vec<String>,
+    /// Why replenishment failed this time, if it did (retried with backoff).
+    pub replenish_error: Option<String>,
+}
+
+impl From<hce_wallet::TokenSyncReport> for TokenSyncReport {
+    fn from(r: hce_wallet::TokenSyncReport) -> Self {
+        use hce_wallet::StatusOutcome as S;
+        TokenSyncReport {
+            requests_sent: r.requests_sent,
+            requests_waiting: r.requests_waiting,
+            status: match r.status {
+                S::Applied { sequence, events } => TokenStatusOutcome::Applied { sequence, events },
+                S::NotModified => TokenStatusOutcome::NotModified,
+                S::Skipped { until } => {
+                    TokenStatusOutcome::Skipped { until_ms: until.map(|t| t.0) }
+                }
+                S::Failed { reason, retry_at } => {
+                    TokenStatusOutcome::Failed { reason, retry_at_ms: retry_at.0 }
+                }
+            },
+            replenished: r.replenished,
+            replenish_error: r.replenish_error,
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::http::{HttpTransport, TransportAdapter};
 use crate::listener::{ListenerAdapter, WalletListener};
 use crate::types::{
     Activity, CdcvmMethod, DeactivationReason, DeviceEvent, PassInfo, SyncOutcome, SyncStatus,
-    TokenInfo, TokenRequest, UiContext, WalletConfig,
+    TokenInfo, TokenRequest, TokenSyncReport, UiContext, WalletConfig,
 };
 
 /// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
@@ -140,6 +140,14 @@ impl Wallet {
     /// The device came online: fetch the key bundle if due. Blocks on the transport.
     pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
         guard("Wallet.onNetworkAvailable", || Ok(self.inner.on_network_available()?.into()))
+    }
+
+    /// Talk to the token service now: send the user's queued requests, fetch the token
+    /// status feed, ask for keys where they run low. `userAsked`: the user pulled to
+    /// refresh (skips freshness and backoff). Blocks on the transport: never call it on the
+    /// HCE or UI thread.
+    pub fn sync_tokens(&self, user_asked: bool) -> Result<TokenSyncReport, WalletError> {
+        guard("Wallet.syncTokens", || Ok(self.inner.sync_tokens(user_asked)?.into()))
     }
 
     /// Fetch the key bundle now. Blocks on the transport.
@@ -305,6 +313,7 @@ mod tests {
             locked_policy: LockedPolicy::RequireUnlock,
             pinned_token_service_keys: vec![],
             device_id: None,
+            token_service_url: None,
         };
         let rec = Arc::new(Recording::default());
         let listener: Arc<dyn WalletListener> = rec.clone();

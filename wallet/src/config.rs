@@ -31,6 +31,11 @@ pub struct WalletConfig {
     /// This device's identity at the token service: provisioning payloads and status
     /// messages for another device are refused. `None`: no token can be provisioned.
     pub device_id: Option<String>,
+    /// The token service's base URL (`{base}/status/{device}`, `{base}/requests`,
+    /// `{base}/replenish`; payment spec §9.2, §12.3); `None`: tokens are managed only
+    /// through messages the app hands in ([`crate::Wallet::apply_token_status`], …) and
+    /// the user's requests are queued without being sent.
+    pub token_service_url: Option<String>,
 }
 
 impl Default for WalletConfig {
@@ -42,6 +47,7 @@ impl Default for WalletConfig {
             locked_policy: LockedPolicy::RequireUnlock,
             pinned_token_service_keys: Vec::new(),
             device_id: None,
+            token_service_url: None,
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod notify;
 pub mod passes;
 mod persist;
 pub mod sync;
+pub mod token_sync;
 pub mod tokens;
 mod wallet;
 
@@ -32,6 +33,7 @@ pub use error::WalletError;
 pub use notify::{Notice, WalletListener};
 pub use passes::{PassInfo, TerminalUpdateInfo};
 pub use sync::{SyncOutcome, SyncStatus};
+pub use token_sync::{StatusOutcome, TokenSyncReport};
 pub use tokens::{KeyStatus, TokenInfo, TokenRequest, UserRequestKind};
 pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
 

@@ -15,14 +15,16 @@ use hce_wallet_core::payment::cryptogram::GenericProfile;
 use hce_wallet_core::payment::lifecycle::DeviceEvent;
 use hce_wallet_core::payment::ports::{CdcvmMethod, TokenSource, Verification};
 use hce_wallet_core::payment::token::{TokenId, TokenState};
+use hce_wallet_core::payment::token_service::user_request_entry;
 use hce_wallet_core::ports::EventSink;
 use hce_wallet_core::ports::{
-    Clock, CollectorId, IssuerId, OsRandom, PushData, PushError, PushListener, UiContext,
+    Clock, CollectorId, IssuerId, OsRandom, PushData, PushError, PushListener, RandomSource,
+    UiContext,
 };
 use hce_wallet_core::router::{Deactivation, Router};
 use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
-use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger};
+use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger, Urgency};
 use hce_wallet_core::time::Timestamp;
 use zeroize::Zeroizing;
 
@@ -32,6 +34,7 @@ use crate::notify::{Notice, Notifier, WalletListener};
 use crate::passes::PassInfo;
 use crate::persist::Persist;
 use crate::sync::{outcome_of, status_of, SyncOutcome, SyncStatus};
+use crate::token_sync::{TokenSync, TokenSyncCell};
 use crate::tokens::{pinned_keys, TokenInfo, TokenRequest, UserRequestKind};
 use crate::{LockedPolicy, WalletConfig, WalletError};
 
@@ -116,10 +119,13 @@ pub struct Wallet {
     engine: Arc<SelectionEngine>,
     keys: Arc<SharedKeyRing>,
     sync: Option<Mutex<SyncEngine>>,
-    transport: Option<Arc<dyn HttpTransport>>,
+    /// Token sync (status feed, user requests, replenishment), when a token service is
+    /// configured.
+    pub(crate) token_sync: Option<TokenSyncCell>,
+    pub(crate) transport: Option<Arc<dyn HttpTransport>>,
     notifier: Arc<Notifier>,
-    clock: Arc<dyn Clock>,
-    persist: Persist,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
     token_keys: PinnedRoots,
     config: WalletConfig,
@@ -178,6 +184,20 @@ impl Wallet {
             Some(url) => Some(Mutex::new(crate::sync::engine(url, roots, saved.sync)?)),
             None => None,
         };
+        let token_sync = match (&config.token_service_url, config.device_id.as_deref()) {
+            (Some(url), Some(device)) => {
+                let state = persist.store().token_sync_state()?;
+                Some(Mutex::new(TokenSync::new(url, device, state)?))
+            }
+            (Some(_), None) => {
+                return Err(WalletError::Config(
+                    "token_service_url is set but no device_id: the token service could not \
+                     tell which device asks"
+                        .into(),
+                ))
+            }
+            (None, _) => None,
+        };
         let notifier = Arc::new(Notifier::new(host.listener, Some(persist.event_log())));
         let pushed = Arc::new(PushRecorder { engine: engine.clone(), persist: persist.clone() });
         let applet = SmartTapApplet::new(
@@ -218,6 +238,7 @@ impl Wallet {
             engine,
             keys,
             sync,
+            token_sync,
             transport: host.transport,
             notifier,
             clock: host.clock,
@@ -426,8 +447,20 @@ impl Wallet {
 
     // ---- key sync --------------------------------------------------------------------
 
-    /// The device came online: fetch the key bundle if one is due.
+    /// The device came online: send the user's queued token requests, fetch the token
+    /// status and ask for keys where needed (when a token service is configured), then
+    /// fetch the key bundle if one is due. Returns key sync's outcome (`Skipped` when only
+    /// token sync is configured); token sync reports through payment events and
+    /// [`Wallet::sync_tokens`].
     pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
+        if self.token_sync.is_some() {
+            if let Err(e) = self.run_token_sync(Urgency::Routine) {
+                log::warn!("token sync on network available: {e}");
+            }
+            if self.sync.is_none() {
+                return Ok(SyncOutcome::Skipped { reason: "key sync is not configured".into() });
+            }
+        }
         self.sync(Trigger::NetworkAvailable)
     }
 
@@ -490,7 +523,7 @@ impl Wallet {
     // ---- payment tokens (payment spec §9.2, §10, §12) ---------------------------------
 
     /// The pinned token-service keys and this device's id, or why tokens are off.
-    fn token_service(&self) -> Result<(&PinnedRoots, &str), WalletError> {
+    pub(crate) fn token_service(&self) -> Result<(&PinnedRoots, &str), WalletError> {
         if self.token_keys.key_ids().next().is_none() {
             return Err(WalletError::TokensNotConfigured(
                 "no pinned_token_service_keys: no token-service message can be trusted".into(),
@@ -503,7 +536,7 @@ impl Wallet {
     }
 
     /// Hands life-cycle events to the listener (and the activity log).
-    fn deliver(&self, events: Vec<PaymentEvent>) {
+    pub(crate) fn deliver(&self, events: Vec<PaymentEvent>) {
         for e in events {
             self.notifier.emit(WalletEvent::Payment(e));
         }
@@ -576,7 +609,20 @@ impl Wallet {
 
     fn user_request(&self, token: &str, kind: UserRequestKind) -> Result<(), WalletError> {
         let id = Self::token_id(token)?;
-        let events = self.persist.store().user_token_request(&id, kind, self.clock.now())?;
+        let now = self.clock.now();
+        let post = match (&self.token_sync, self.config.device_id.as_deref()) {
+            (Some(sync), Some(device)) => {
+                let sync = sync.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut raw = [0u8; 16];
+                OsRandom.fill(&mut raw);
+                let event_id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+                let entry = user_request_entry(sync.urls(), device, &id, kind, &event_id, now)
+                    .map_err(|e| WalletError::Config(e.to_string()))?;
+                Some(entry)
+            }
+            _ => None,
+        };
+        let events = self.persist.store().user_token_request_posted(&id, kind, now, post)?;
         log::info!("user request {kind:?} for token {id} queued");
         self.deliver(events);
         Ok(())
