@@ -153,8 +153,9 @@ impl From<hce_wallet::SyncOutcome> for SyncOutcome {
 /// What happened to the token status feed in one token sync.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum TokenStatusOutcome {
-    /// A signed status window was applied: `events` new life-cycle events, up to `sequence`.
-    Applied { sequence: u64, events: u32 },
+    /// A signed status window was applied up to `sequence`; `changes`: the token events it
+    /// raised (state and default-card changes, also sent to the listener).
+    Applied { sequence: u64, changes: u32 },
     /// Nothing new (HTTP 304, or the window was applied already).
     NotModified,
     /// Not due yet; `until_ms`: when it will be.
@@ -184,7 +185,9 @@ impl From<hce_wallet::TokenSyncReport> for TokenSyncReport {
             requests_sent: r.requests_sent,
             requests_waiting: r.requests_waiting,
             status: match r.status {
-                S::Applied { sequence, events } => TokenStatusOutcome::Applied { sequence, events },
+                S::Applied { sequence, changes } => {
+                    TokenStatusOutcome::Applied { sequence, changes }
+                }
                 S::NotModified => TokenStatusOutcome::NotModified,
                 S::Skipped { until } => {
                     TokenStatusOutcome::Skipped { until_ms: until.map(|t| t.0) }

@@ -118,6 +118,13 @@ impl Nginx {
         fs::read_to_string(self.prefix.path().join("error.log")).unwrap_or_default()
     }
 
+    /// What locations that say `access_log posted.log posted;` logged: one line per
+    /// request, `METHOD status "Idempotency-Key" body` (the body is read when the location
+    /// proxies, e.g. a POST answered by `proxy_method GET` + `proxy_pass`).
+    pub fn posted_log(&self) -> String {
+        fs::read_to_string(self.prefix.path().join("posted.log")).unwrap_or_default()
+    }
+
     /// The access log so far: one line per request, `status bytes "request"`.
     pub fn access_log(&self) -> String {
         fs::read_to_string(self.prefix.path().join("access.log")).unwrap_or_default()
@@ -166,6 +173,7 @@ events {{ worker_connections 64; }}
 http {{
     log_format brief '$status $body_bytes_sent "$request" "$http_if_none_match"';
     access_log {p}/access.log brief;
+    log_format posted '$request_method $status "$http_idempotency_key" $request_body';
     client_body_temp_path {p}/tmp/body;
     proxy_temp_path {p}/tmp/proxy;
     fastcgi_temp_path {p}/tmp/fastcgi;

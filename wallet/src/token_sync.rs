@@ -47,8 +47,9 @@ const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// What happened to the status feed in one sync.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StatusOutcome {
-    /// A window was verified and its new events applied.
-    Applied { sequence: u64, events: u32 },
+    /// A window was verified and its new events applied up to `sequence`; `changes`:
+    /// the payment events they raised (state and default-card changes).
+    Applied { sequence: u64, changes: u32 },
     /// HTTP 304, or the window applied already.
     NotModified,
     /// Not due yet (freshness, backoff or the server's `Retry-After`).
@@ -256,7 +257,7 @@ impl Wallet {
             Ok(Fetched::Applied(Applied::New { sequence, events: new })) => {
                 let count = u32::try_from(new.len()).unwrap_or(u32::MAX);
                 events.extend(new);
-                StatusOutcome::Applied { sequence, events: count }
+                StatusOutcome::Applied { sequence, changes: count }
             }
             Ok(Fetched::Applied(Applied::Unchanged) | Fetched::NotModified) => {
                 StatusOutcome::NotModified
