@@ -311,4 +311,126 @@ mod signed {
         assert!(store.apply_status(&signed, &roots(), DEVICE, now()).is_err(), "replayed");
         assert_eq!(store.token_sequences().unwrap(), (4, 1));
     }
+
+    /// The state a status message changes: every token's record (state, holds, default,
+    /// history), the status sequence and the queue of user requests.
+    type Snapshot = (Vec<hce_wallet_store::tokens::PaymentTokenRecord>, (u64, u64), usize);
+
+    fn snapshot(store: &Store) -> Snapshot {
+        (
+            store.token_records().unwrap(),
+            store.token_sequences().unwrap(),
+            store.pending_token_requests().unwrap().len(),
+        )
+    }
+
+    /// Three tokens; tok-2 reported lost by the user, who then asked to resume it.
+    fn status_setup(path: &std::path::Path) -> Snapshot {
+        let _ = std::fs::remove_file(path);
+        let store = Store::open(path, &key(1)).unwrap();
+        for n in 0..3 {
+            store.provision_signed(&payload(n as u64 + 1, n), &roots(), DEVICE, now()).unwrap();
+        }
+        let id2 = sample_token(2).id;
+        use hce_wallet_store::tokens::UserRequestKind;
+        store.user_token_request(&id2, UserRequestKind::ReportLost, now()).unwrap();
+        store.user_token_request(&id2, UserRequestKind::Resume, now()).unwrap();
+        snapshot(&store)
+    }
+
+    /// Suspend tok-0, cancel the card of tok-1 (cascade delete), confirm the user's resume
+    /// of tok-2: three events that must land together or not at all.
+    fn three_events() -> Vec<u8> {
+        let event = |target, transition, origin, reason| StatusEvent {
+            target,
+            transition: Some(transition),
+            origin,
+            reason,
+        };
+        let msg = StatusMessage {
+            sequence: 1,
+            issued_at: now(),
+            events: vec![
+                event(
+                    StatusTarget::Token(sample_token(0).id),
+                    Transition::Suspend,
+                    Origin::IssuerOnToken,
+                    Some(ReasonCode::Fraudulent),
+                ),
+                event(
+                    StatusTarget::Card(sample_token(1).card),
+                    Transition::Delete,
+                    Origin::IssuerOnCard,
+                    Some(ReasonCode::AccountClosed),
+                ),
+                event(
+                    StatusTarget::Token(sample_token(2).id),
+                    Transition::Resume,
+                    Origin::User,
+                    Some(ReasonCode::Found),
+                ),
+            ],
+        };
+        msg.sign(DEVICE, &tsp()).unwrap()
+    }
+
+    /// Applies the message through a backend that fails at I/O point `fail_at` (0: never);
+    /// returns the points counted and whether the store acknowledged the message.
+    fn status_run(path: &std::path::Path, fail_at: u64) -> (u64, bool) {
+        let points = Arc::new(AtomicU64::new(0));
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
+        let backend = FaultyBackend {
+            inner: FileBackend::new(file).unwrap(),
+            points: points.clone(),
+            fail_at,
+        };
+        let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+        let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
+            return (points.load(Ordering::SeqCst), false);
+        };
+        let acked = store.apply_status(&three_events(), &roots(), DEVICE, now()).is_ok();
+        (points.load(Ordering::SeqCst), acked)
+    }
+
+    #[test]
+    fn a_status_message_lands_whole_or_not_at_all_at_every_fault_point() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("status.redb");
+        let before = status_setup(&path);
+        let (total, acked) = status_run(&path, 0);
+        assert!(acked);
+        let after = snapshot(&Store::open(&path, &key(1)).unwrap());
+        assert_ne!(before, after);
+        assert_eq!(after.1, (3, 1));
+        assert_eq!(after.2, 1, "the confirmed resume left the queue, the report lost stays");
+        let (mut rolled_back, mut landed) = (0, 0);
+        for fail_at in 1..=total {
+            assert_eq!(status_setup(&path), before);
+            let (_, acked) = status_run(&path, fail_at);
+            let store = Store::open(&path, &key(1))
+                .unwrap_or_else(|e| panic!("unreadable after a fault at point {fail_at}: {e}"));
+            store.verify_all().unwrap();
+            let now_is = snapshot(&store);
+            if acked {
+                assert_eq!(now_is, after, "fault at {fail_at}: an acknowledged message was lost");
+            }
+            if now_is == before {
+                rolled_back += 1;
+                // Not applied: the same message applies now, whole.
+                store.apply_status(&three_events(), &roots(), DEVICE, now()).unwrap();
+                assert_eq!(snapshot(&store), after, "fault at {fail_at}: retry");
+            } else {
+                assert_eq!(now_is, after, "fault at {fail_at}: half-applied status message");
+                landed += 1;
+                assert!(
+                    store.apply_status(&three_events(), &roots(), DEVICE, now()).is_err(),
+                    "fault at {fail_at}: a message that landed applied twice"
+                );
+            }
+        }
+        assert!(rolled_back > 0 && landed > 0);
+        println!(
+            "status message: {total} fault points, {rolled_back} rolled back, {landed} landed"
+        );
+    }
 }
