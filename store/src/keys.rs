@@ -42,6 +42,12 @@ impl RootKey {
         RootKey(key)
     }
 
+    /// The key bytes, to hand to `Wallet::open` (which copies them into a zeroizing
+    /// buffer of its own). Never log or persist them.
+    pub fn bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+
     /// A fresh random key from the operating system (first-run setup, tests).
     pub fn generate() -> Result<Self> {
         let mut key = Box::new([0u8; KEY_LEN]);

@@ -337,3 +337,72 @@ fn replenishment_sends_the_log_as_evidence_backs_off_and_the_new_batch_pays() {
     assert!(w.sync_tokens(false).unwrap().replenish_error.is_none());
     assert_eq!(tsp.posted().len(), 2);
 }
+
+/// `hcectl pay … sync` against the same server, with a window `hcectl pay sign-status
+/// --window` signed (the desktop's token-service side and device side, end to end).
+#[test]
+fn hcectl_pay_sync_applies_a_window_hcectl_signed() {
+    use p256::pkcs8::EncodePrivateKey;
+    let Some(mut tsp) = Tsp::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("w.redb");
+    let (private, public, window) =
+        (dir.path().join("tsp.pem"), dir.path().join("tsp.pub.pem"), dir.path().join("w.cose"));
+    std::fs::write(&private, service_key().to_pkcs8_pem(LineEnding::LF).unwrap().as_bytes())
+        .unwrap();
+    std::fs::write(&public, service_pem()).unwrap();
+    let hcectl = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hcectl"))
+            .args(args)
+            .env("HCE_WALLET_KEY", "11".repeat(32))
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let s = store.to_str().unwrap();
+    assert_eq!(hcectl(&["pay", "--store", s, "provision"]).0, Some(0));
+    let (code, text) = hcectl(&[
+        "pay",
+        "sign-status",
+        "--key",
+        private.to_str().unwrap(),
+        "--device",
+        DEVICE,
+        "--seq",
+        "1",
+        "--token-ref",
+        "tok-1",
+        "--op",
+        "suspend",
+        "--reason",
+        "fraudulent",
+        "--window",
+        "--out",
+        window.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    tsp.status(&std::fs::read(&window).unwrap());
+    let url = tsp.nginx.url("/tsp");
+    let sync = [
+        "pay",
+        "--store",
+        s,
+        "sync",
+        "--url",
+        &url,
+        "--service-key",
+        public.to_str().unwrap(),
+        "--device",
+        DEVICE,
+    ];
+    let (code, text) = hcectl(&sync);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("status: Applied { sequence: 1"), "{text}");
+    assert!(text.contains("token.state_changed\ttok-1\tSome(Active) -> Suspended"), "{text}");
+    let (_, list) = hcectl(&["pay", "--store", s, "list"]);
+    assert!(list.contains("Suspended"), "{list}");
+    // Again: 304, nothing applied twice.
+    let (code, text) = hcectl(&sync);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("status: NotModified"), "{text}");
+}

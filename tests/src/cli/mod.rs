@@ -12,6 +12,7 @@ pub mod keys;
 pub mod pay;
 pub mod pay_qr;
 pub mod pay_sign;
+pub mod pay_sync;
 pub mod pay_tap;
 pub mod run;
 pub mod tap;

@@ -91,6 +91,9 @@ pub enum PayAction {
     SignProvisioning(super::pay_sign::SignProvisioningArgs),
     /// Sign a status message of one life-cycle event as the token service (no store)
     SignStatus(super::pay_sign::SignStatusArgs),
+    /// Talk to the token service once (as the app's Wallet.syncTokens): send the queued
+    /// user requests, apply the device's signed status window, replenish low keys
+    Sync(super::pay_sync::SyncArgs),
     /// The user verified on the phone for N seconds (desktop stand-in, read at start by
     /// `hcectl vpcd --store` and `hcectl tap --pay --store`)
     Verify {
@@ -338,6 +341,10 @@ pub fn run(args: &PayArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         return run_signing(&args.action, out);
     }
     let store_path = args.store.as_deref().ok_or_else(|| usage("--store PATH is required"))?;
+    if let PayAction::Sync(a) = &args.action {
+        // Through the wallet facade, which opens the store itself.
+        return super::pay_sync::sync_cmd(store_path, args.key_file.as_deref(), a, out);
+    }
     let store = open_store(store_path, args.key_file.as_deref())?;
     let fail =
         |e: hce_wallet_store::StoreError| usage(format!("--store {}: {e}", store_path.display()));
@@ -597,6 +604,8 @@ pub fn run(args: &PayArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             writeln!(out, "user verified ({method:?}) for {seconds} s")?;
             Ok(0)
         }
-        PayAction::SignProvisioning(_) | PayAction::SignStatus(_) => run_signing(&args.action, out),
+        PayAction::SignProvisioning(_) | PayAction::SignStatus(_) | PayAction::Sync(_) => {
+            run_signing(&args.action, out)
+        }
     }
 }

@@ -115,6 +115,9 @@ pub struct SignStatusArgs {
     /// For --op update: the new expiry, YYYY-MM
     #[arg(long)]
     pub expiry: Option<String>,
+    /// Sign as a status window (the event numbered --seq), the form a status feed serves
+    #[arg(long)]
+    pub window: bool,
 }
 
 fn signing_key(path: &std::path::Path) -> Result<SigningKey, CliError> {
@@ -271,8 +274,11 @@ pub fn sign_status_cmd(a: &SignStatusArgs, out: &mut dyn Write) -> Result<u8, Cl
         }
     };
     let msg = StatusMessage { sequence: a.common.seq, issued_at: at, events: vec![event] };
-    let signed =
-        msg.sign(&a.common.device, &key).map_err(|e| usage(format!("signing failed: {e}")))?;
+    let signed = match a.window {
+        true => msg.sign_window(&a.common.device, &key),
+        false => msg.sign(&a.common.device, &key),
+    }
+    .map_err(|e| usage(format!("signing failed: {e}")))?;
     write_file(&a.common.out, &signed)?;
     writeln!(
         out,
