@@ -20,7 +20,7 @@
 //! `tests/fixtures/store-v1.redb` is a frozen v1 file (written by the ignored generator test
 //! below); `tests/schema.rs` must keep opening it.
 
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadTransaction, ReadableTable, TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{put, Crypto};
@@ -116,18 +116,33 @@ pub(crate) fn reseal_all(
     old_schema: u32,
     new: &Crypto,
 ) -> Result<u64> {
+    reseal_all_from(txn, None, old, old_schema, new)
+}
+
+/// [`reseal_all`], reading from `src` (another database's snapshot) when given: the
+/// values are written to `txn`'s empty tables, so the file behind `txn` never held them
+/// under the old key ([`crate::Store::rekey_file`]).
+pub(crate) fn reseal_all_from(
+    txn: &WriteTransaction,
+    src: Option<&ReadTransaction>,
+    old: &Crypto,
+    old_schema: u32,
+    new: &Crypto,
+) -> Result<u64> {
     let mut n = 0;
-    n += reseal::<IssuerRecord>(txn, ISSUERS_T, old, old_schema, new, |p| decode_cbor(ISSUERS, p))?;
-    n += reseal::<CollectorKeyRecord>(txn, COLLECTOR_KEYS_T, old, old_schema, new, |p| {
+    n += reseal::<IssuerRecord>(txn, src, ISSUERS_T, old, old_schema, new, |p| {
+        decode_cbor(ISSUERS, p)
+    })?;
+    n += reseal::<CollectorKeyRecord>(txn, src, COLLECTOR_KEYS_T, old, old_schema, new, |p| {
         decode_cbor(COLLECTOR_KEYS, p)
     })?;
-    n += reseal::<PassClassRecord>(txn, PASS_CLASSES_T, old, old_schema, new, |p| {
+    n += reseal::<PassClassRecord>(txn, src, PASS_CLASSES_T, old, old_schema, new, |p| {
         decode_cbor(PASS_CLASSES, p)
     })?;
-    n += reseal::<PassObjectRecord>(txn, PASS_OBJECTS_T, old, old_schema, new, |p| {
+    n += reseal::<PassObjectRecord>(txn, src, PASS_OBJECTS_T, old, old_schema, new, |p| {
         decode_object(old_schema, p)
     })?;
-    n += reseal::<SelectionIndexRecord>(txn, SELECTION_INDEX_T, old, old_schema, new, |p| {
+    n += reseal::<SelectionIndexRecord>(txn, src, SELECTION_INDEX_T, old, old_schema, new, |p| {
         decode_cbor(SELECTION_INDEX, p)
     })?;
     if old_schema < 3 {
@@ -135,6 +150,7 @@ pub(crate) fn reseal_all(
     } else {
         n += reseal::<crate::tokens::PaymentTokenRecord>(
             txn,
+            src,
             PAYMENT_TOKENS_T,
             old,
             old_schema,
@@ -142,18 +158,32 @@ pub(crate) fn reseal_all(
             |p| decode_cbor(PAYMENT_TOKENS, p),
         )?;
     }
-    n += reseal::<SettingRecord>(txn, SETTINGS_T, old, old_schema, new, |p| {
+    n += reseal::<SettingRecord>(txn, src, SETTINGS_T, old, old_schema, new, |p| {
         decode_cbor(SETTINGS, p)
     })?;
-    n += reseal::<crate::outbox::OutboxRecord>(txn, OUTBOX_T, old, old_schema, new, |p| {
+    n += reseal::<crate::outbox::OutboxRecord>(txn, src, OUTBOX_T, old, old_schema, new, |p| {
         decode_cbor(OUTBOX, p)
     })?;
     {
         let mut events = txn.open_table(EVENTS_T)?;
         let mut all = Vec::new();
-        for entry in events.iter()? {
-            let (k, v) = entry?;
-            all.push(old.open_event(old_schema, k.value(), v.value())?);
+        let mut read = |k: u64, v: &[u8]| -> Result<()> {
+            all.push(old.open_event(old_schema, k, v)?);
+            Ok(())
+        };
+        match src {
+            Some(src) => {
+                for entry in src.open_table(EVENTS_T)?.iter()? {
+                    let (k, v) = entry?;
+                    read(k.value(), v.value())?;
+                }
+            }
+            None => {
+                for entry in events.iter()? {
+                    let (k, v) = entry?;
+                    read(k.value(), v.value())?;
+                }
+            }
         }
         for e in &all {
             let sealed = new.seal_event(CURRENT_SCHEMA, e)?;
@@ -167,6 +197,7 @@ pub(crate) fn reseal_all(
 
 fn reseal<R: Record>(
     txn: &WriteTransaction,
+    src: Option<&ReadTransaction>,
     def: TableDefinition<&'static [u8], &'static [u8]>,
     old: &Crypto,
     old_schema: u32,
@@ -174,10 +205,24 @@ fn reseal<R: Record>(
     decode: impl Fn(&[u8]) -> Result<R>,
 ) -> Result<u64> {
     let mut table = txn.open_table(def)?;
-    let mut records = Vec::with_capacity(usize::try_from(table.len()?).unwrap_or(0));
-    for entry in table.iter()? {
-        let (k, v) = entry?;
-        records.push(old.open_with(old_schema, k.value(), v.value(), &decode)?);
+    let mut records = Vec::new();
+    let mut read = |k: &[u8], v: &[u8]| -> Result<()> {
+        records.push(old.open_with(old_schema, k, v, &decode)?);
+        Ok(())
+    };
+    match src {
+        Some(src) => {
+            for entry in src.open_table(def)?.iter()? {
+                let (k, v) = entry?;
+                read(k.value(), v.value())?;
+            }
+        }
+        None => {
+            for entry in table.iter()? {
+                let (k, v) = entry?;
+                read(k.value(), v.value())?;
+            }
+        }
     }
     table.retain(|_, _| false)?;
     for r in &records {

@@ -587,6 +587,11 @@ impl Store {
 
     /// Re-encrypts (and re-blinds) everything under `new_root` in one transaction; returns
     /// the number of values re-sealed. On failure the store keeps the old key.
+    ///
+    /// In place: redb is copy-on-write, so pages that held values under the old key stay in
+    /// the file's free space until they are reused. When the old key may be compromised,
+    /// close the store and use [`Store::rekey_file`], which leaves nothing the old key
+    /// decrypts.
     pub fn rekey(&self, new_root: &RootKey) -> Result<u64> {
         let _w = lock(&self.writer);
         let old = self.crypto();
@@ -599,6 +604,51 @@ impl Store {
             Err(p) => *p.into_inner() = new.clone(),
         }
         self.refresh(new);
+        Ok(n)
+    }
+
+    /// Re-encrypts the (closed) store at `path` from `old_root` to `new_root` into a fresh
+    /// file and swaps it in atomically (`rename`, then the directory synced): the new file
+    /// never held a value sealed under the old key, so nothing in it decrypts with the old
+    /// key, unlike [`Store::rekey`]'s freed pages. Returns the number of values re-sealed.
+    /// A crash before the rename leaves the old file as it was (the `.rekey` file beside it
+    /// is discarded by the next call); after it, the new file is whole. Fails while the
+    /// store is open elsewhere in this process (redb's lock).
+    pub fn rekey_file(
+        path: impl AsRef<Path>,
+        old_root: &RootKey,
+        new_root: &RootKey,
+        options: StoreOptions,
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let old_store = Store::open_with(path, old_root, options.clone())?;
+        let old = old_store.crypto();
+        let new = Crypto::from_root(new_root)?;
+        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        tmp_name.push(".rekey");
+        let tmp = path.with_file_name(tmp_name);
+        match std::fs::remove_file(&tmp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        let n = {
+            let db = builder(&options).create(&tmp)?;
+            let src = old_store.db.begin_read()?;
+            let txn = db.begin_write()?;
+            for def in BLIND_TABLES {
+                txn.open_table(def)?;
+            }
+            txn.open_table(EVENTS_T)?;
+            let n = schema::reseal_all_from(&txn, Some(&src), &old, CURRENT_SCHEMA, &new)?;
+            txn.commit()?;
+            n
+        };
+        drop(old_store);
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(n)
     }
 

@@ -177,3 +177,26 @@ fn import_takes_bare_rest_resources_with_type() {
     let (code, text) = hcectl(&["import", &with_kind], &key, &store);
     assert_eq!(code, 0, "{text}");
 }
+
+#[test]
+fn rekey_swaps_in_a_fresh_file_under_the_new_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("wallet.redb");
+    let (old, new) = (dir.path().join("old.key"), dir.path().join("new.key"));
+    std::fs::write(&old, "7e".repeat(32)).unwrap();
+    std::fs::write(&new, "5a".repeat(32)).unwrap();
+    let passes = dir.path().join("demo.json");
+    std::fs::write(&passes, hce_wallet_harness::demo_wallet::DEMO_PASSES_JSON).unwrap();
+    assert_eq!(hcectl(&["import", passes.to_str().unwrap()], &old, &store).0, 0);
+    let (code, text) = hcectl(&["rekey", "--new-key-file", new.to_str().unwrap()], &old, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("rekeyed") && text.contains("fresh file"), "{text}");
+    let (code, text) = hcectl(&["list"], &old, &store);
+    assert_ne!(code, 0, "the old key still opens the store: {text}");
+    let (code, text) = hcectl(&["list"], &new, &store);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("3 passes"), "{text}");
+    let (code, text) = hcectl(&["rekey", "--new-key-file", "missing.key"], &new, &store);
+    assert_ne!(code, 0);
+    assert!(text.contains("--new-key-file"), "{text}");
+}

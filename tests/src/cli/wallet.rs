@@ -42,6 +42,13 @@ pub enum WalletAction {
     Show { object_id: String },
     /// Remove one pass
     Remove { object_id: String },
+    /// Re-encrypt the store under a new root key into a fresh file swapped in atomically:
+    /// nothing in the file decrypts with the old key afterwards
+    Rekey {
+        /// File holding the new 64-hex-digit root key
+        #[arg(long, value_name = "FILE")]
+        new_key_file: PathBuf,
+    },
     /// Print the event log, newest last
     Events {
         #[arg(long, default_value_t = 50)]
@@ -68,6 +75,19 @@ pub fn run(args: &WalletArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             ))
         })?,
     };
+    if let WalletAction::Rekey { new_key_file } = &args.action {
+        let new = RootKey::from_hex_file(new_key_file).map_err(|e| {
+            CliError::Usage(format!(
+                "--new-key-file {}: {e} (64 hex digits)",
+                new_key_file.display()
+            ))
+        })?;
+        let n =
+            Store::rekey_file(&args.store, &key, &new, hce_wallet_store::StoreOptions::default())
+                .map_err(store_error(&args.store))?;
+        writeln!(out, "rekeyed {n} values into a fresh file")?;
+        return Ok(0);
+    }
     let store = Store::open(&args.store, &key).map_err(store_error(&args.store))?;
     let fail = store_error(&args.store);
     match &args.action {
@@ -151,6 +171,9 @@ pub fn run(args: &WalletArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             }
             store.remove_pass(object_id).map_err(&fail)?;
             writeln!(out, "removed {object_id}")?;
+        }
+        WalletAction::Rekey { .. } => {
+            return Err(CliError::Usage("rekey runs before the store opens".into()))
         }
         WalletAction::Events { limit } => {
             for e in store.events(*limit).map_err(&fail)? {
