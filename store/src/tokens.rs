@@ -343,6 +343,8 @@ pub enum TokenError {
     Provisioning(#[from] ProvisioningError),
     #[error("status message event {index} refused: {error}")]
     StatusRefused { index: usize, error: LifecycleError },
+    #[error("the replenishment answer is for token {got:?}, not {asked:?}")]
+    NotReplenishment { asked: String, got: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -510,12 +512,58 @@ impl Store {
         device: &str,
         now: Timestamp,
     ) -> std::result::Result<Vec<PaymentEvent>, TokenError> {
+        self.provision_signed_for(payload, roots, device, None, now).map(|(events, _)| events)
+    }
+
+    /// [`provision_signed`](Self::provision_signed) for the answer to a replenishment
+    /// request: refused unless it is a key batch for `token`, held and not Deleted (a
+    /// token service answering with another or a new token changes nothing). Returns the
+    /// number of keys added.
+    pub fn replenish_signed(
+        &self,
+        payload: &[u8],
+        roots: &PinnedRoots,
+        device: &str,
+        token: &TokenId,
+        now: Timestamp,
+    ) -> std::result::Result<u32, TokenError> {
+        let (_, added) = self.provision_signed_for(payload, roots, device, Some(token), now)?;
+        Ok(u32::try_from(added).unwrap_or(u32::MAX))
+    }
+
+    fn provision_signed_for(
+        &self,
+        payload: &[u8],
+        roots: &PinnedRoots,
+        device: &str,
+        replenishing: Option<&TokenId>,
+        now: Timestamp,
+    ) -> std::result::Result<(Vec<PaymentEvent>, usize), TokenError> {
         self.journal(false, |txn, crypto| {
             let last = read_seq(txn, crypto, PROVISIONING_SEQ)?;
             let p = match verify_provisioning(payload, roots, device, last) {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(TokenError::Provisioning(e))),
             };
+            if let Some(want) = replenishing {
+                if &p.token.id != want {
+                    return Ok(Err(TokenError::NotReplenishment {
+                        asked: want.as_str().to_owned(),
+                        got: p.token.id.as_str().to_owned(),
+                    }));
+                }
+                let held = get::<PaymentTokenRecord>(
+                    &txn.open_table(PAYMENT_TOKENS_T)?,
+                    crypto,
+                    CURRENT_SCHEMA,
+                    want.as_str().as_bytes(),
+                )?;
+                if !held.is_some_and(|r| r.state != TokenState::Deleted) {
+                    return Ok(Err(TokenError::Lifecycle(LifecycleError::UnknownToken(
+                        want.clone(),
+                    ))));
+                }
+            }
             let mut t = txn.open_table(PAYMENT_TOKENS_T)?;
             let held = get::<PaymentTokenRecord>(
                 &t,
@@ -544,7 +592,7 @@ impl Store {
                 }
             };
             write_seq(txn, crypto, PROVISIONING_SEQ, p.sequence)?;
-            Ok(Ok(events))
+            Ok(Ok((events, p.keys.len())))
         })?
     }
 

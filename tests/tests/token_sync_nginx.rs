@@ -308,12 +308,23 @@ fn replenishment_sends_the_log_as_evidence_backs_off_and_the_new_batch_pays() {
     assert!(r.replenish_error.as_deref().unwrap_or("").contains("not before"), "{r:?}");
     assert_eq!(tsp.posted().len(), 1);
 
-    // Back up with a signed batch for tok-0: the next sync after the backoff applies it.
+    // Back up, but answering with a payload for another (new) token: refused, no token
+    // added, no key for tok-0.
+    let stray = f.svc.keys(1, 0, 1, 5);
+    let stray = f.svc.provisioning(sample_token(1), stray, true);
+    tsp.publish("replenish.cose", &stray);
+    tsp.remove("replenish-down");
+    advance(&f, 60_000);
+    let r = w.sync_tokens(false).unwrap();
+    assert!(r.replenish_error.as_deref().unwrap_or("").contains("not \"tok-0\""), "{r:?}");
+    assert_eq!(w.tokens().unwrap().len(), 1);
+    assert_eq!(token(&w, 0).unwrap().keys, KeyStatus::Exhausted);
+
+    // The signed batch for tok-0: the next sync after the backoff applies it.
     let batch = f.svc.keys(0, 1, 2, 5);
     let payload = f.svc.provisioning(sample_token(0), batch, true);
     tsp.publish("replenish.cose", &payload);
-    tsp.remove("replenish-down");
-    advance(&f, 60_000);
+    advance(&f, 120_000);
     f.rec.payment();
     let r = w.sync_tokens(false).unwrap();
     assert_eq!(r.replenished, vec!["tok-0".to_owned()], "{r:?}");
@@ -326,16 +337,16 @@ fn replenishment_sends_the_log_as_evidence_backs_off_and_the_new_batch_pays() {
 
     // The evidence: every transaction the terminal saw, with its ATC and cryptogram.
     let posted = tsp.posted();
-    assert_eq!(posted.len(), 2, "{posted:?}");
-    let body = posted[1].replace(r"\x22", "\"");
-    assert!(posted[1].starts_with("POST 200 "), "{}", posted[1]);
+    assert_eq!(posted.len(), 3, "{posted:?}");
+    let body = posted[2].replace(r"\x22", "\"");
+    assert!(posted[2].starts_with("POST 200 "), "{}", posted[2]);
     for needle in ["\"token\":\"tok-0\"", "\"reason\":\"exhausted\"", "\"atc\":3", "\"ac\":"] {
         assert!(body.contains(needle), "{needle} in {body}");
     }
     assert_eq!(body.matches("\"un\":").count(), 3, "{body}");
     // Nothing more is asked while keys last.
     assert!(w.sync_tokens(false).unwrap().replenish_error.is_none());
-    assert_eq!(tsp.posted().len(), 2);
+    assert_eq!(tsp.posted().len(), 3);
 }
 
 /// `hcectl pay … sync` against the same server, with a window `hcectl pay sign-status

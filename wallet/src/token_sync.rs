@@ -320,22 +320,9 @@ impl Wallet {
             let now = self.clock.now();
             let outcome = match transport.send(&request) {
                 Ok(r) if r.status == 200 => {
-                    let held = store.token_records().ok().and_then(|rs| {
-                        rs.into_iter().find(|r| r.token_ref == id.as_str()).map(|r| r.keys.len())
-                    });
-                    match store.provision_signed(&r.body, roots, device, now) {
-                        Ok(new) => {
-                            events.extend(new);
-                            let after = store.token_records().ok().and_then(|rs| {
-                                rs.into_iter()
-                                    .find(|r| r.token_ref == id.as_str())
-                                    .map(|r| r.keys.len())
-                            });
-                            let added = after.unwrap_or(0).saturating_sub(held.unwrap_or(0));
-                            events.push(PaymentEvent::KeysReplenished {
-                                token: id.clone(),
-                                keys: u32::try_from(added).unwrap_or(u32::MAX),
-                            });
+                    match store.replenish_signed(&r.body, roots, device, &id, now) {
+                        Ok(keys) => {
+                            events.push(PaymentEvent::KeysReplenished { token: id.clone(), keys });
                             Ok(())
                         }
                         Err(e) => Err((WalletError::from(e).to_string(), None)),

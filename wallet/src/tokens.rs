@@ -160,6 +160,7 @@ impl From<TokenError> for WalletError {
                 index: u32::try_from(index).unwrap_or(u32::MAX),
                 reason: error.to_string(),
             },
+            TokenError::NotReplenishment { .. } => WalletError::TokenMessageInvalid(e.to_string()),
             TokenError::Store(e) => e.into(),
         }
     }
