@@ -624,14 +624,7 @@ impl Store {
         let old_store = Store::open_with(path, old_root, options.clone())?;
         let old = old_store.crypto();
         let new = Crypto::from_root(new_root)?;
-        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        tmp_name.push(".rekey");
-        let tmp = path.with_file_name(tmp_name);
-        match std::fs::remove_file(&tmp) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
+        let tmp = fresh_sibling(path, ".rekey")?;
         let n = {
             let db = builder(&options).create(&tmp)?;
             let src = old_store.db.begin_read()?;
@@ -645,10 +638,7 @@ impl Store {
             n
         };
         drop(old_store);
-        std::fs::rename(&tmp, path)?;
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
+        swap_in(&tmp, path)?;
         Ok(n)
     }
 
@@ -765,17 +755,29 @@ pub(crate) fn apply_keys_in(
 /// there: initialise a sibling temporary file (redb header + store header, both committed
 /// durably), then rename it into place and sync the directory.
 fn create_atomically(path: &Path, root: &RootKey, options: &StoreOptions) -> Result<()> {
-    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    tmp_name.push(".init");
-    let tmp = path.with_file_name(tmp_name);
-    match std::fs::remove_file(&tmp) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e.into()),
-    }
+    let tmp = fresh_sibling(path, ".init")?;
     let db = builder(options).create(&tmp)?;
     drop(Store::init(db, root, options.clone())?);
-    std::fs::rename(&tmp, path)?;
+    swap_in(&tmp, path)
+}
+
+/// `path` with `suffix` appended to its file name, with any leftover of an interrupted
+/// earlier attempt removed.
+fn fresh_sibling(path: &Path, suffix: &str) -> Result<std::path::PathBuf> {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    let tmp = path.with_file_name(name);
+    match std::fs::remove_file(&tmp) {
+        Ok(()) => Ok(tmp),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(tmp),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Renames the durably written `tmp` over `path` and syncs the directory, so the swap
+/// itself survives a crash.
+fn swap_in(tmp: &Path, path: &Path) -> Result<()> {
+    std::fs::rename(tmp, path)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::File::open(dir)?.sync_all()?;
     }

@@ -558,7 +558,7 @@ impl Store {
                     CURRENT_SCHEMA,
                     want.as_str().as_bytes(),
                 )?;
-                if !held.is_some_and(|r| r.state != TokenState::Deleted) {
+                if held.is_none_or(|r| r.state == TokenState::Deleted) {
                     return Ok(Err(TokenError::Lifecycle(LifecycleError::UnknownToken(
                         want.clone(),
                     ))));

@@ -21,6 +21,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use hce_wallet_core::events::PaymentEvent;
+use hce_wallet_core::key_bundle::PinnedRoots;
 use hce_wallet_core::payment::provisioning::ProvisioningError;
 use hce_wallet_core::payment::token::{TokenId, TokenState};
 use hce_wallet_core::payment::token_service::{
@@ -142,6 +143,14 @@ enum StatusError {
     Refused(String),
 }
 
+/// Who the wallet talks to in one sync, and what it collects for the listener.
+struct Talk<'a> {
+    transport: &'a dyn HttpTransport,
+    roots: &'a PinnedRoots,
+    device: &'a str,
+    events: Vec<PaymentEvent>,
+}
+
 enum Applied {
     New { sequence: u64, events: Vec<PaymentEvent> },
     Unchanged,
@@ -196,16 +205,15 @@ impl Wallet {
         let waiting = store.outbox()?.iter().filter(|e| e.channel == REQUESTS_CHANNEL).count();
 
         // 2. The status feed.
-        let status =
-            self.poll_status(&mut sync, urgency, transport.as_ref(), roots, device, &mut events);
+        let mut talk = Talk { transport: transport.as_ref(), roots, device, events };
+        let status = self.poll_status(&mut sync, urgency, &mut talk);
 
         // 3. Keys for the tokens that need them.
-        let (replenished, replenish_error) =
-            self.replenish(&mut sync, urgency, transport.as_ref(), roots, device, &mut events);
+        let (replenished, replenish_error) = self.replenish(&mut sync, urgency, &mut talk);
 
         let saved = store.save_token_sync_state(&sync.state());
         drop(sync);
-        self.deliver(events);
+        self.deliver(talk.events);
         delivered?;
         saved?;
         let report = TokenSyncReport {
@@ -223,11 +231,9 @@ impl Wallet {
         &self,
         sync: &mut TokenSync,
         urgency: Urgency,
-        transport: &dyn HttpTransport,
-        roots: &hce_wallet_core::key_bundle::PinnedRoots,
-        device: &str,
-        events: &mut Vec<PaymentEvent>,
+        talk: &mut Talk,
     ) -> StatusOutcome {
+        let Talk { transport, roots, device, .. } = *talk;
         let store = self.persist.store();
         let now = self.clock.now();
         sync.status.trigger(urgency);
@@ -256,7 +262,7 @@ impl Wallet {
         match sync.status.on_response(result, held, apply, &mut OsRandom, now) {
             Ok(Fetched::Applied(Applied::New { sequence, events: new })) => {
                 let count = u32::try_from(new.len()).unwrap_or(u32::MAX);
-                events.extend(new);
+                talk.events.extend(new);
                 StatusOutcome::Applied { sequence, changes: count }
             }
             Ok(Fetched::Applied(Applied::Unchanged) | Fetched::NotModified) => {
@@ -288,11 +294,9 @@ impl Wallet {
         &self,
         sync: &mut TokenSync,
         urgency: Urgency,
-        transport: &dyn HttpTransport,
-        roots: &hce_wallet_core::key_bundle::PinnedRoots,
-        device: &str,
-        events: &mut Vec<PaymentEvent>,
+        talk: &mut Talk,
     ) -> (Vec<String>, Option<String>) {
+        let Talk { transport, roots, device, .. } = *talk;
         let store = self.persist.store();
         let needing = self.needing_keys(store, self.clock.now());
         if needing.is_empty() {
@@ -322,7 +326,8 @@ impl Wallet {
                 Ok(r) if r.status == 200 => {
                     match store.replenish_signed(&r.body, roots, device, &id, now) {
                         Ok(keys) => {
-                            events.push(PaymentEvent::KeysReplenished { token: id.clone(), keys });
+                            talk.events
+                                .push(PaymentEvent::KeysReplenished { token: id.clone(), keys });
                             Ok(())
                         }
                         Err(e) => Err((WalletError::from(e).to_string(), None)),
