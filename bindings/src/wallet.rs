@@ -227,6 +227,12 @@ impl Wallet {
         guard("Wallet.onDeviceEvent", || Ok(self.inner.on_device_event(event.into())?))
     }
 
+    /// Every AID to route to this wallet, by category: register them with
+    /// `CardEmulation.registerAidsForService` after open and on `AidSetChanged`.
+    pub fn aid_set(&self) -> Result<crate::aids::AidSet, WalletError> {
+        guard("Wallet.aidSet", || Ok(self.inner.aid_set()?.into()))
+    }
+
     /// Routes `HceBridge.processApdu` (the JNI fast path) to this wallet.
     pub fn register_fast_path(&self) {
         crate::fast_path::register(self.inner.clone());

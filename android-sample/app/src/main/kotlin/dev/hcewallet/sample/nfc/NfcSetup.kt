@@ -11,12 +11,9 @@ import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.cardemulation.CardEmulation
 import android.os.Build
-import android.util.Log
-import dev.hcewallet.sample.logic.Aids
+import dev.hcewallet.sample.logic.AidRouting
 
 object NfcSetup {
-    private const val TAG = "hce-sample"
-
     fun component(ctx: Context) = ComponentName(ctx, HceService::class.java)
 
     private fun cardEmulation(ctx: Context): CardEmulation? {
@@ -30,20 +27,18 @@ object NfcSetup {
     }
 
     /**
-     * AIDs that arrive with passes or tokens. registerAidsForService replaces the service's
-     * dynamic group of that category, and a dynamic group takes precedence over the static
-     * one, so each call carries the static AIDs too (Aids.dynamicGroup).
-     *
-     * TODO(core): the bindings do not yet emit an AID-set event (issuer NFC pass AIDs, token
-     * AIDs); SampleApp calls this with the static set plus an empty extra list today, and the
-     * event handler will pass the event's AIDs here when it exists.
+     * Run-time AID groups for HceService (AidRegistrar feeds it the wallet's AID set).
+     * registerAidsForService replaces the service's dynamic group of that category, and a
+     * dynamic group takes precedence over the static one of apduservice.xml, so the wallet's
+     * set repeats the static AIDs (PPSE, Smart Tap). removeAidsForService drops the dynamic
+     * group: the static one applies again.
      */
-    fun registerAids(ctx: Context, category: String, extra: Collection<String>): Boolean {
-        val ce = cardEmulation(ctx) ?: return false
-        val aids = Aids.dynamicGroup(category, extra)
-        val ok = ce.registerAidsForService(component(ctx), category, aids)
-        Log.i(TAG, "registerAidsForService($category, ${aids.size} AIDs) = $ok")
-        return ok
+    fun routing(ctx: Context): AidRouting = object : AidRouting {
+        override fun register(category: String, aids: List<String>): Boolean =
+            cardEmulation(ctx)?.registerAidsForService(component(ctx), category, aids) == true
+
+        override fun remove(category: String): Boolean =
+            cardEmulation(ctx)?.removeAidsForService(component(ctx), category) == true
     }
 
     /** onResume of every wallet screen: win the OSE AID over Google Wallet while in front. */
@@ -58,6 +53,14 @@ object NfcSetup {
 
     fun isDefaultPaymentApp(ctx: Context): Boolean =
         cardEmulation(ctx)?.isDefaultServiceForCategory(component(ctx), CardEmulation.CATEGORY_PAYMENT) == true
+
+    /**
+     * Whether the user lets an app in front take payments from the default app (Settings >
+     * Contactless payments > "Use default" / "Except when another payment app is open"):
+     * only then does setPreferredService reach the payment AIDs too.
+     */
+    fun foregroundMayPay(ctx: Context): Boolean =
+        cardEmulation(ctx)?.categoryAllowsForegroundPreference(CardEmulation.CATEGORY_PAYMENT) == true
 
     /**
      * The system dialog that makes this app the default for payment. Android 15+ has a
