@@ -70,7 +70,7 @@ class SampleApp : Application() {
         instance = this
         Notifications.createChannels(this)
         aids = AidRegistrar(NfcSetup.routing(this)) { line -> Log.i(TAG, line) }
-        events = EventHub(chooser, Notifications.Sink(this), { r -> main.post(r) }, aids, ::cardName)
+        events = EventHub(chooser, Notifications.Sink(this), aids, ::cardName) { r -> main.post(r) }
         credential = CredentialWatch(prefsFlag("device_secure")) { e ->
             (session.wallet ?: throw IllegalStateException("wallet not open")).onDeviceEvent(e)
         }

@@ -69,9 +69,9 @@ class PaymentScreensTest {
     private val registrar = AidRegistrar(routing)
     private val sink = RecordingSink()
     private var wallet: Wallet? = null
-    private val events = EventHub(ChooserState(SampleConfig.CHOOSER_WINDOW_MS), sink, { it.run() }, registrar) { ref ->
+    private val events = EventHub(ChooserState(SampleConfig.CHOOSER_WINDOW_MS), sink, registrar, { ref ->
         wallet?.tokens()?.firstOrNull { it.tokenRef == ref }?.let(TokenScreen::title)
-    }
+    }) { it.run() }
     private val service = HceServiceTapTest.service()
 
     @After
@@ -196,7 +196,8 @@ class PaymentScreensTest {
         assertTrue(w.tokens().isEmpty())
         assertEquals(noCard, pay())
         assertEquals(listOf(Aids.PPSE), routing.groups[Aids.CATEGORY_PAYMENT])
-        assertEquals("This card is no longer on the phone", TokenScreen.perform(w, TokenAction.REPORT_LOST, "tok-0"))
+        assertTrue(TokenScreen.perform(w, TokenAction.REPORT_LOST, "tok-0").startsWith("Not possible in the card's present state"))
+        assertEquals("This card is no longer on the phone", TokenScreen.perform(w, TokenAction.RESUME, "tok-9"))
     }
 
     @Test

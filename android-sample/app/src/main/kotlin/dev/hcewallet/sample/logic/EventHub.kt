@@ -21,11 +21,11 @@ interface EventSink {
 class EventHub(
     val chooser: ChooserState,
     private val sink: EventSink,
-    private val post: (Runnable) -> Unit,
     /** Registers the wallet's AID set with CardEmulation (null: not on a phone). */
     private val aids: AidRegistrar? = null,
     /** A token's display name from its reference (the wallet's token list), null if gone. */
     private val card: (String) -> String? = { null },
+    private val post: (Runnable) -> Unit,
 ) : WalletListener {
     private val recent = ArrayDeque<String>()
 
