@@ -500,8 +500,10 @@ impl Wallet {
         Ok(AidSet::for_tokens(&self.persist.store().token_records()?))
     }
 
-    /// Recomputes the AID set; returns it when it differs from the one last reported.
+    /// Recomputes the AID set; returns it when it differs from the one last reported. The
+    /// lock is held across the read so that two token changes at once report in order.
     fn refresh_aid_set(&self) -> Option<AidSet> {
+        let mut last = self.aids.lock().unwrap_or_else(PoisonError::into_inner);
         let set = match self.aid_set() {
             Ok(set) => set,
             Err(e) => {
@@ -509,7 +511,6 @@ impl Wallet {
                 return None;
             }
         };
-        let mut last = self.aids.lock().unwrap_or_else(PoisonError::into_inner);
         if *last == set {
             return None;
         }

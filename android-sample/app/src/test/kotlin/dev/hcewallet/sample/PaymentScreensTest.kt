@@ -19,6 +19,7 @@ import dev.hcewallet.sample.logic.Aids
 import dev.hcewallet.sample.logic.ApduGate
 import dev.hcewallet.sample.logic.ChooserState
 import dev.hcewallet.sample.logic.CredentialWatch
+import dev.hcewallet.sample.logic.DefaultPayment
 import dev.hcewallet.sample.logic.EventHub
 import dev.hcewallet.sample.logic.FileBlobStore
 import dev.hcewallet.sample.logic.FlagStore
@@ -298,6 +299,18 @@ class PaymentScreensTest {
         routing.calls.clear()
         registrar.apply(odd)
         assertEquals(listOf("register payment [${Aids.PPSE}, A0000000031010]", "remove other"), routing.calls)
+    }
+
+    @Test
+    fun theDefaultPaymentFlowPerAndroidVersion() {
+        fun flow(sdk: Int, isDefault: Boolean, available: Boolean, held: Boolean) =
+            DefaultPayment.flow(sdk, isDefault, available, held).name
+        assertEquals("CHANGE_DEFAULT", flow(26, false, false, false))
+        assertEquals("CHANGE_DEFAULT", flow(34, false, true, false)) // the role exists from 35 only
+        assertEquals("WALLET_ROLE", flow(35, false, true, false))
+        assertEquals("CHANGE_DEFAULT", flow(35, false, false, false)) // the device does not offer the role
+        assertEquals("NONE", flow(35, false, true, true))
+        assertEquals("NONE", flow(30, true, false, false))
     }
 
     @Test

@@ -11,7 +11,9 @@ import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.cardemulation.CardEmulation
 import android.os.Build
+import android.provider.Settings
 import dev.hcewallet.sample.logic.AidRouting
+import dev.hcewallet.sample.logic.DefaultPayment
 
 object NfcSetup {
     fun component(ctx: Context) = ComponentName(ctx, HceService::class.java)
@@ -63,20 +65,25 @@ object NfcSetup {
         cardEmulation(ctx)?.categoryAllowsForegroundPreference(CardEmulation.CATEGORY_PAYMENT) == true
 
     /**
-     * The system dialog that makes this app the default for payment. Android 15+ has a
-     * "Wallet" role that holds the payment default; older versions use ACTION_CHANGE_DEFAULT.
+     * The system dialog that makes this app the default for payment (DefaultPayment.flow),
+     * or null when it already is.
      */
-    fun changeDefaultIntent(ctx: Context): Intent {
-        if (Build.VERSION.SDK_INT >= 35) {
-            val rm = ctx.getSystemService(RoleManager::class.java)
-            if (rm != null && rm.isRoleAvailable(RoleManager.ROLE_WALLET) && !rm.isRoleHeld(RoleManager.ROLE_WALLET)) {
-                return rm.createRequestRoleIntent(RoleManager.ROLE_WALLET)
-            }
+    fun changeDefaultIntent(ctx: Context): Intent? {
+        val rm = if (Build.VERSION.SDK_INT >= 35) ctx.getSystemService(RoleManager::class.java) else null
+        val available = rm != null && Build.VERSION.SDK_INT >= 35 && rm.isRoleAvailable(RoleManager.ROLE_WALLET)
+        val held = available && rm?.isRoleHeld(RoleManager.ROLE_WALLET) == true
+        return when (DefaultPayment.flow(Build.VERSION.SDK_INT, isDefaultPaymentApp(ctx), available, held)) {
+            DefaultPayment.Flow.NONE -> null
+            DefaultPayment.Flow.WALLET_ROLE -> rm?.createRequestRoleIntent(RoleManager.ROLE_WALLET)
+            DefaultPayment.Flow.CHANGE_DEFAULT -> Intent(CardEmulation.ACTION_CHANGE_DEFAULT)
+                .putExtra(CardEmulation.EXTRA_CATEGORY, CardEmulation.CATEGORY_PAYMENT)
+                .putExtra(CardEmulation.EXTRA_SERVICE_COMPONENT, component(ctx))
         }
-        return Intent(CardEmulation.ACTION_CHANGE_DEFAULT)
-            .putExtra(CardEmulation.EXTRA_CATEGORY, CardEmulation.CATEGORY_PAYMENT)
-            .putExtra(CardEmulation.EXTRA_SERVICE_COMPONENT, component(ctx))
     }
+
+    /** The dialog above, or the system's contactless-payment settings when already default. */
+    fun defaultPaymentIntent(ctx: Context): Intent =
+        changeDefaultIntent(ctx) ?: Intent(Settings.ACTION_NFC_PAYMENT_SETTINGS)
 
     /**
      * Android 15+ observe mode: the controller only listens to the field until a

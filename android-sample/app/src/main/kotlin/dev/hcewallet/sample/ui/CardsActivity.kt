@@ -24,7 +24,7 @@ class CardsActivity : WalletActivity() {
         } else {
             add(text("Terminals reach these cards when this is the default payment app" +
                 if (NfcSetup.foregroundMayPay(this)) " (or while it is open)." else "."))
-            add(button("Make this the default payment app") { startActivity(NfcSetup.changeDefaultIntent(this)) })
+            add(button("Make this the default payment app") { startActivity(NfcSetup.defaultPaymentIntent(this)) })
         }
         for (t in tokens) {
             val row = TokenScreen.row(t)

@@ -22,7 +22,7 @@ class MainActivity : WalletActivity() {
         add(text("Passes", bold = true, size = 22f))
         add(text(NfcSetup.nfcState(this)))
         if (!NfcSetup.isDefaultPaymentApp(this)) {
-            add(button("Make this the default payment app") { startActivity(NfcSetup.changeDefaultIntent(this)) })
+            add(button("Make this the default payment app") { startActivity(NfcSetup.defaultPaymentIntent(this)) })
         }
         val passes = try { wallet.listPasses() } catch (e: WalletException) { add(text("Cannot list: ${e.message}")); return }
         if (passes.isEmpty()) add(text("No passes yet. Import a pass file, or add the demo pass."))

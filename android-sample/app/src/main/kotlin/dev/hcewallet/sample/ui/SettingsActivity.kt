@@ -37,7 +37,7 @@ class SettingsActivity : WalletActivity() {
         })
         add(text("Default payment app: " + if (NfcSetup.isDefaultPaymentApp(this)) "this app" else "another app"))
         add(text("An app in front may pay instead of the default: " + if (NfcSetup.foregroundMayPay(this)) "yes" else "no"))
-        add(button("Change the default payment app") { startActivity(NfcSetup.changeDefaultIntent(this)) })
+        add(button("Change the default payment app") { startActivity(NfcSetup.defaultPaymentIntent(this)) })
         add(button("Sign out (deletes every card from this phone)") {
             AlertDialog.Builder(this)
                 .setTitle("Sign out?")
