@@ -127,7 +127,11 @@ class SampleApp : Application() {
         SyncJobService.schedule(this)
     }
 
-    /** A token's name for notifications ("UP CREDIT ···· 0008"); null when it is gone. */
+    /**
+     * A token's name for notifications ("UP CREDIT ···· 0008"); null when it is gone. Runs in
+     * EventHub's posted task (main looper, after the tap answered): one small store read. A
+     * product with many cards would keep the names in memory instead.
+     */
     private fun cardName(tokenRef: String): String? = try {
         session.wallet?.tokens()?.firstOrNull { it.tokenRef == tokenRef }?.let(TokenScreen::title)
     } catch (e: WalletException) { null }
