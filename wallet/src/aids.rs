@@ -10,7 +10,9 @@
 //!   AIDs belong here too ([`AidSet::add`]).
 //!
 //! The wallet recomputes the set after every token change and tells the host with
-//! [`crate::Notice::AidSetChanged`] when it differs.
+//! [`crate::Notice::AidSetChanged`] when it differs. Another source of AIDs adds its own in
+//! `Wallet::aid_set` and calls `Wallet::refresh_aid_set` after its changes (as token
+//! changes do in `Wallet::deliver`).
 
 use hce_wallet_core::payment::profile::PPSE_NAME;
 use hce_wallet_core::payment::token::TokenState;
