@@ -11,8 +11,8 @@
 #     (against android-all API 35, the newest whose class files a JDK 17 loads) +
 #     the Smart Tap terminal of bindings/kotlin-tests (on the classpath, not copied), run on
 #     the desktop .so with a private HTTPS nginx on loopback (scripts/android-sample-nginx.sh);
-#  5. ManifestCheck on the real manifest/apduservice.xml (must pass) and on a deliberately
-#     broken copy (must fail);
+#  5. ManifestCheck on the real manifest/apduservice.xml (must pass) and on deliberately
+#     broken copies (a Smart Tap AID, PPSE, the token AID, the payment category: each must fail);
 #  6. `scripts/aar.sh --standin --publish` into build/android-sample (AarTest checks the
 #     archive, the POM, the repository layout, and loads the classes in a separate JVM).
 # Prints `N passed, M failed`. SKIP_ANDROID_COMPILE=1 skips step 3 (quicker iterations).
@@ -74,18 +74,22 @@ java_flags=(-Djna.library.path="$(dirname "$lib")" -Djava.library.path="$(dirnam
   -Dhce.shared.dir="$shared" -Dhce.fixtures.dir="$root/bindings/kotlin-tests/fixtures"
   -Dhce.sample.dir="$root/android-sample")
 
-echo "== ManifestCheck on android-sample/app (must pass) and on a broken copy (must fail)"
+echo "== ManifestCheck on android-sample/app (must pass) and on broken copies (each must fail)"
 java -cp "$run_cp" dev.hcewallet.sample.ManifestCheckKt "$root/android-sample/app"
-broken=$out/broken-app
-mkdir -p "$broken/src/main/res/xml"
-cp android-sample/app/build.gradle.kts "$broken/"
-cp "$app/main/AndroidManifest.xml" "$broken/src/main/"
-cp -r "$app/main/res" "$broken/src/main/"
-sed -i 's/4F53452E5641532E3031/4F53452E5641532E303/' "$broken/src/main/res/xml/apduservice.xml"
-if java -cp "$run_cp" dev.hcewallet.sample.ManifestCheckKt "$broken" > "$out/broken.log" 2>&1; then
-  echo "android-sample-check: ManifestCheck accepted a broken apduservice.xml" >&2; exit 1
-fi
-echo "   broken copy refused: $(grep -m1 -o 'AID .*' "$out/broken.log" || head -1 "$out/broken.log")"
+# A Smart Tap AID, PPSE, the token AID, and the payment category, each broken in turn.
+for edit in 's/4F53452E5641532E3031/4F53452E5641532E303/' 's/325041592E5359532E4444463031/325041592E5359532E4444463030/' \
+    's/A000000333010102/A0000003330101/' 's/category="payment"/category="paymant"/'; do
+  broken=$out/broken-app
+  rm -rf "$broken"; mkdir -p "$broken/src/main"
+  cp android-sample/app/build.gradle.kts "$broken/"
+  cp "$app/main/AndroidManifest.xml" "$broken/src/main/"
+  cp -r "$app/main/res" "$broken/src/main/"
+  sed -i "$edit" "$broken/src/main/res/xml/apduservice.xml"
+  if java -cp "$run_cp" dev.hcewallet.sample.ManifestCheckKt "$broken" > "$out/broken.log" 2>&1; then
+    echo "android-sample-check: ManifestCheck accepted a broken apduservice.xml ($edit)" >&2; exit 1
+  fi
+  echo "   $edit refused: $(head -1 "$out/broken.log" | sed 's/^ManifestCheck: //')"
+done
 
 echo "== make aar + publish-local with the desktop .so standing in (AarTest checks them)"
 bash scripts/aar.sh --standin --publish --out "$out/aar" --repo "$out/m2"

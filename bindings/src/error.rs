@@ -126,6 +126,7 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_an_internal_error() {
+        let _serial = crate::logging::TEST_LOGGER.lock().unwrap_or_else(|p| p.into_inner());
         let r: Result<(), _> = guard("test op", || panic!("provoked"));
         match r {
             Err(WalletError::Internal(m)) => assert_eq!(m, "test op: provoked"),

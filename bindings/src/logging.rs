@@ -133,6 +133,11 @@ fn platform() -> (Box<dyn Log>, LevelFilter) {
     (Box::new(logger), level)
 }
 
+/// Tests that log through the process-wide logger (a panic in `guard` logs) or install a
+/// sink hold this, so one test's throwing sink never sees another test's records.
+#[cfg(test)]
+pub(crate) static TEST_LOGGER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Installs the logger once (first wallet, first JNI call or first sink); a logger the
 /// host installed earlier is left in place.
 pub(crate) fn init() {

@@ -329,6 +329,11 @@ pub enum WalletEvent {
         kind: TokenRequestKind,
         status: u16,
     },
+    /// The AIDs to route to this wallet changed (a token became Active or stopped being
+    /// so): hand them to `CardEmulation.registerAidsForService` (`Wallet.aidSet`).
+    AidSetChanged {
+        aid_set: crate::aids::AidSet,
+    },
 }
 
 fn id(c: CollectorId) -> u32 {
@@ -339,6 +344,7 @@ impl From<Notice> for WalletEvent {
     fn from(n: Notice) -> Self {
         match n {
             Notice::Sync(outcome) => WalletEvent::SyncFinished { outcome: outcome.into() },
+            Notice::AidSetChanged(set) => WalletEvent::AidSetChanged { aid_set: set.into() },
             Notice::Tap(e) => match e {
                 CoreEvent::Authenticated { collector, key_version } => {
                     WalletEvent::Authenticated { collector_id: id(collector), key_version }
@@ -776,6 +782,35 @@ pub struct TokenInfo {
     pub product: CardProduct,
     /// The user asked to resume; the token service has not confirmed yet.
     pub resume_requested: bool,
+    /// Who holds a suspended token suspended (empty unless suspended): `resumeToken` lifts
+    /// only [`TokenHold::User`].
+    pub suspended_by: Vec<TokenHold>,
+}
+
+/// One suspension of a token (spec §12.3); a token stays suspended until all are lifted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum TokenHold {
+    /// The user reported it lost.
+    User,
+    Issuer,
+    /// The funding card was reported lost.
+    Card,
+    DeviceLost,
+    /// The screen lock was removed (no CDCVM possible).
+    Credential,
+}
+
+impl From<hce_wallet::Hold> for TokenHold {
+    fn from(h: hce_wallet::Hold) -> Self {
+        use hce_wallet::Hold as H;
+        match h {
+            H::User => TokenHold::User,
+            H::Issuer => TokenHold::Issuer,
+            H::Card => TokenHold::Card,
+            H::DeviceLost => TokenHold::DeviceLost,
+            H::Credential => TokenHold::Credential,
+        }
+    }
 }
 
 impl From<hce_wallet::TokenInfo> for TokenInfo {
@@ -800,6 +835,7 @@ impl From<hce_wallet::TokenInfo> for TokenInfo {
                 hce_wallet::Product::Prepaid => CardProduct::Prepaid,
             },
             resume_requested: t.resume_requested,
+            suspended_by: t.holds.into_iter().map(TokenHold::from).collect(),
         }
     }
 }

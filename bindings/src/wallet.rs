@@ -235,6 +235,12 @@ impl Wallet {
         guard("Wallet.onDeviceEvent", || Ok(self.inner.on_device_event(event.into())?))
     }
 
+    /// Every AID to route to this wallet, by category: register them with
+    /// `CardEmulation.registerAidsForService` after open and on `AidSetChanged`.
+    pub fn aid_set(&self) -> Result<crate::aids::AidSet, WalletError> {
+        guard("Wallet.aidSet", || Ok(self.inner.aid_set()?.into()))
+    }
+
     /// Routes `HceBridge.processApdu` (the JNI fast path) to this wallet.
     pub fn register_fast_path(&self) {
         crate::fast_path::register(self.inner.clone());
@@ -302,6 +308,7 @@ mod tests {
     /// its status words, the sink is removed, and the app hears `LogSinkFailed` once.
     #[test]
     fn a_throwing_log_sink_ends_the_tap_with_a_status_word_and_the_app_is_told() {
+        let _serial = crate::logging::TEST_LOGGER.lock().unwrap_or_else(|p| p.into_inner());
         let dir = std::env::temp_dir().join(format!("hce-ffi-log-sink-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("w.redb");

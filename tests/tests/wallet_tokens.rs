@@ -399,3 +399,68 @@ fn a_pending_token_deleted_before_activation_loses_its_keys() {
     let r = &store.token_records().unwrap()[0];
     assert_eq!((r.state, r.keys.len()), (TokenState::Deleted, 0));
 }
+
+/// The AID set the host registers with `CardEmulation` (wallet `aids`): PPSE plus the AID of
+/// every Active token in category payment, Smart Tap in other; `AidSetChanged` exactly when a
+/// token change alters it (a change of default does not).
+#[test]
+fn the_aid_set_follows_the_active_tokens() {
+    use hce_wallet::{AidCategory, AidSet};
+    use hce_wallet_core::payment::profile::PPSE_NAME;
+    use hce_wallet_core::payment::sample::{UNIONPAY_CREDIT_AID, VISA_AID};
+    use hce_wallet_core::smart_tap::{OSE_AID, ST2_AID};
+
+    fn changes(rec: &Recorder) -> Vec<AidSet> {
+        std::mem::take(&mut *rec.0.lock().unwrap())
+            .into_iter()
+            .filter_map(|n| match n {
+                Notice::AidSetChanged(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+    fn payment(aids: &[&[u8]]) -> Vec<Vec<u8>> {
+        aids.iter().map(|a| a.to_vec()).collect()
+    }
+
+    let mut f = Fixture::new();
+    let w = f.open();
+    let set = w.aid_set().unwrap();
+    assert_eq!(set.aids(AidCategory::Payment), payment(&[PPSE_NAME]));
+    assert_eq!(set.aids(AidCategory::Other), payment(&[OSE_AID, ST2_AID]));
+    assert!(changes(&f.rec).is_empty(), "opening reports nothing");
+
+    let keys = f.svc.keys(0, 0, 2, 5);
+    w.provision_token(&f.svc.provisioning(sample_token(0), keys, true)).unwrap();
+    let c = changes(&f.rec);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].aids(AidCategory::Payment), payment(&[PPSE_NAME, &UNIONPAY_CREDIT_AID]));
+    assert_eq!(c[0], w.aid_set().unwrap());
+
+    let mut visa = sample_token(1);
+    visa.profile.aid = VISA_AID.to_vec();
+    let keys = f.svc.keys(1, 0, 2, 5);
+    w.provision_token(&f.svc.provisioning(visa, keys, true)).unwrap();
+    let c = changes(&f.rec);
+    let all = payment(&[PPSE_NAME, &VISA_AID, &UNIONPAY_CREDIT_AID]);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].aids(AidCategory::Payment), all);
+
+    w.set_default_token("tok-1").unwrap();
+    assert!(changes(&f.rec).is_empty(), "a new default routes the same AIDs");
+
+    w.report_lost("tok-0").unwrap();
+    let c = changes(&f.rec);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].aids(AidCategory::Payment), payment(&[PPSE_NAME, &VISA_AID]));
+    assert_eq!(c[0].aids(AidCategory::Other), payment(&[OSE_AID, ST2_AID]));
+    assert_eq!(token(&w, 0).unwrap().holds, vec![hce_wallet::Hold::User]);
+    assert!(token(&w, 1).unwrap().holds.is_empty());
+
+    w.on_device_event(DeviceEvent::SignedOut).unwrap();
+    let c = changes(&f.rec);
+    assert_eq!(c.len(), 1, "{c:?}");
+    assert_eq!(c[0].aids(AidCategory::Payment), payment(&[PPSE_NAME]));
+    drop(w);
+    assert_eq!(f.open().aid_set().unwrap().aids(AidCategory::Payment), payment(&[PPSE_NAME]));
+}

@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activity;
+pub mod aids;
 pub mod config;
 pub mod error;
 mod issuers;
@@ -28,6 +29,7 @@ pub mod tokens;
 mod wallet;
 
 pub use activity::Activity;
+pub use aids::{AidCategory, AidGroup, AidSet};
 pub use config::{LockedPolicy, WalletConfig};
 pub use error::WalletError;
 pub use notify::{Notice, WalletListener};
@@ -40,7 +42,7 @@ pub use wallet::{Host, SystemClock, Wallet, ROOT_KEY_LEN};
 pub use hce_wallet_core::events::PaymentEvent;
 pub use hce_wallet_core::events::{AuthFailure, WalletEvent};
 pub use hce_wallet_core::pass::PassState;
-pub use hce_wallet_core::payment::lifecycle::DeviceEvent;
+pub use hce_wallet_core::payment::lifecycle::{DeviceEvent, Hold};
 pub use hce_wallet_core::payment::ports::CdcvmMethod;
 pub use hce_wallet_core::payment::token::{Product, TokenState};
 pub use hce_wallet_core::ports::{CollectorId, PassType, UiContext};

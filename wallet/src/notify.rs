@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use hce_wallet_core::events::WalletEvent;
 use hce_wallet_core::ports::EventSink;
 
+use crate::aids::AidSet;
 use crate::sync::SyncOutcome;
 
 /// What the host hears from the wallet.
@@ -21,6 +22,9 @@ pub enum Notice {
     Tap(WalletEvent),
     /// A key sync attempt finished.
     Sync(SyncOutcome),
+    /// The AIDs to route to this wallet changed (a token became Active or stopped being
+    /// so): the host re-registers them ([`crate::Wallet::aid_set`]).
+    AidSetChanged(AidSet),
 }
 
 /// Implemented by the host app. Called on the thread that called the wallet, after the

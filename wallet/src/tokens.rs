@@ -4,7 +4,7 @@
 //! digits only; keys never leave the store.
 
 use hce_wallet_core::key_bundle::PinnedRoots;
-use hce_wallet_core::payment::lifecycle::LifecycleError;
+use hce_wallet_core::payment::lifecycle::{Hold, LifecycleError};
 use hce_wallet_core::payment::provisioning::ProvisioningError;
 use hce_wallet_core::payment::token::{KeyBudget, Mpan, Product, TokenState};
 use hce_wallet_store::tokens::{PaymentTokenRecord, TokenError, UserTokenRequest};
@@ -63,6 +63,9 @@ pub struct TokenInfo {
     pub product: Product,
     /// The user asked to resume and the token service has not confirmed yet.
     pub resume_requested: bool,
+    /// Who holds a Suspended token suspended (§12.3; empty otherwise): only a user hold
+    /// can be lifted by the user's resume, and each hold needs its own lifting.
+    pub holds: Vec<Hold>,
 }
 
 impl TokenInfo {
@@ -86,6 +89,7 @@ impl TokenInfo {
             aid: r.aid.clone(),
             product: r.product,
             resume_requested,
+            holds: r.holds.clone(),
         }
     }
 }

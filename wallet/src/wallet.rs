@@ -29,6 +29,7 @@ use hce_wallet_core::time::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::activity::Activity;
+use crate::aids::AidSet;
 use crate::issuers::refresh_issuers;
 use crate::notify::{Notice, Notifier, WalletListener};
 use crate::passes::PassInfo;
@@ -128,6 +129,8 @@ pub struct Wallet {
     pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
     token_keys: PinnedRoots,
+    /// The AID set last reported to the host (see [`Wallet::aid_set`]).
+    aids: Mutex<AidSet>,
     config: WalletConfig,
 }
 
@@ -244,8 +247,10 @@ impl Wallet {
             clock: host.clock,
             persist,
             token_keys,
+            aids: Mutex::new(AidSet::for_tokens(&[])),
             config,
         };
+        wallet.refresh_aid_set();
         wallet.update_wanted_issuers();
         log::info!("wallet opened: {:?}", wallet);
         Ok(wallet)
@@ -522,6 +527,30 @@ impl Wallet {
 
     // ---- payment tokens (payment spec §9.2, §10, §12) ---------------------------------
 
+    /// Every AID the host should route to this wallet, by category (see [`crate::aids`]):
+    /// what `CardEmulation.registerAidsForService` takes. Read from the store.
+    pub fn aid_set(&self) -> Result<AidSet, WalletError> {
+        Ok(AidSet::for_tokens(&self.persist.store().token_records()?))
+    }
+
+    /// Recomputes the AID set; returns it when it differs from the one last reported. The
+    /// lock is held across the read so that two token changes at once report in order.
+    fn refresh_aid_set(&self) -> Option<AidSet> {
+        let mut last = self.aids.lock().unwrap_or_else(PoisonError::into_inner);
+        let set = match self.aid_set() {
+            Ok(set) => set,
+            Err(e) => {
+                log::warn!("AID set not recomputed: {e}");
+                return None;
+            }
+        };
+        if *last == set {
+            return None;
+        }
+        *last = set.clone();
+        Some(set)
+    }
+
     /// The pinned token-service keys and this device's id, or why tokens are off.
     pub(crate) fn token_service(&self) -> Result<(&PinnedRoots, &str), WalletError> {
         if self.token_keys.key_ids().next().is_none() {
@@ -535,10 +564,14 @@ impl Wallet {
         Ok((&self.token_keys, device))
     }
 
-    /// Hands life-cycle events to the listener (and the activity log).
+    /// Hands life-cycle events to the listener (and the activity log), followed by
+    /// [`Notice::AidSetChanged`] when they changed which AIDs the host must route.
     pub(crate) fn deliver(&self, events: Vec<PaymentEvent>) {
         for e in events {
             self.notifier.emit(WalletEvent::Payment(e));
+        }
+        if let Some(changed) = self.refresh_aid_set() {
+            self.notifier.push(Notice::AidSetChanged(changed));
         }
         self.notifier.flush();
         if let Err(e) = self.persist_tap() {

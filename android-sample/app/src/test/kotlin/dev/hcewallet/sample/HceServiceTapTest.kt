@@ -14,6 +14,7 @@ import dev.hcewallet.sample.logic.EventSink
 import dev.hcewallet.sample.logic.FileBlobStore
 import dev.hcewallet.sample.logic.GateState
 import dev.hcewallet.sample.logic.HttpUrlTransport
+import dev.hcewallet.sample.logic.PaymentNotice
 import dev.hcewallet.sample.logic.RootKeyVault
 import dev.hcewallet.sample.logic.SampleConfig
 import dev.hcewallet.sample.logic.UiContextTracker
@@ -35,6 +36,7 @@ class RecordingSink : EventSink {
     override fun showUnlockNeeded() { calls += "unlock" }
     override fun tapResult(line: String) { calls += "result:$line" }
     override fun changed() { calls += "changed" }
+    override fun payment(notice: PaymentNotice) { calls += "payment:${notice.kind}:${notice.title}: ${notice.text}" }
 }
 
 class HceServiceTapTest {

@@ -2,7 +2,8 @@
 // other and against the code: well-formed XML, exactly one HostApduService whose class is
 // Aids.SERVICE_CLASS and exists (a HostApduService), the HCE permission / intent filter /
 // meta-data, every AID valid hex of 5–16 bytes, categories "other"/"payment" holding exactly
-// Aids.STATIC, the resources the files name, and every declared component class.
+// Aids.STATIC, the payment group led by PPSE with registered-RID AIDs (payment spec §3, §4)
+// and Smart Tap in "other", the resources the files name, and every declared component class.
 //   java … dev.hcewallet.sample.ManifestCheckKt APP_DIR    (exit 1 on any error)
 package dev.hcewallet.sample
 
@@ -100,6 +101,12 @@ object ManifestCheck {
             }
         }
         if (found.containsKey(Aids.CATEGORY_PAYMENT)) resource(apdu.a("apduServiceBanner"), "payment service banner (apduServiceBanner)")
+        val payment = found[Aids.CATEGORY_PAYMENT].orEmpty()
+        if (payment.isNotEmpty() && Aids.PPSE !in payment) errors += "category payment: no PPSE ${Aids.PPSE} (terminals select it first)"
+        for (aid in payment.filter { it != Aids.PPSE && Aids.isValid(it) && it[0] != 'A' && it[0] != 'D' })
+            errors += "AID $aid (payment) has no registered RID (an EMV AID starts with A or D)"
+        for (aid in listOf(Aids.SMART_TAP_OSE, Aids.SMART_TAP_2)) if (aid !in found[Aids.CATEGORY_OTHER].orEmpty())
+            errors += "category other: Smart Tap AID $aid missing"
         val all = found.values.flatten()
         all.groupBy { it }.filter { it.value.size > 1 }.keys.forEach { errors += "AID $it listed twice" }
         for (cat in (expected.aids.keys + found.keys).toSet()) {

@@ -36,7 +36,6 @@ class ManifestCheckTest {
         for (aid in Aids.STATIC.values.flatten()) assertTrue(aid, Aids.isValid(aid))
         for (bad in listOf("4F53452E5641532E303", "A0000004", "A000000476D00001110000000000000000", "a000000476d0000111", "A00000047GD0000111"))
             assertTrue(bad, !Aids.isValid(bad))
-        assertEquals(listOf(Aids.PPSE, Aids.UNIONPAY_CREDIT, "A0000000031010"), Aids.dynamicGroup(Aids.CATEGORY_PAYMENT, listOf("a0000000031010", Aids.PPSE)))
     }
 
     @Test
@@ -45,6 +44,18 @@ class ManifestCheckTest {
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("A000000476D0000111", "A000000476D000011100000000000000AB") }), "5–16 bytes")
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("A000000333010102", "A0000003") }), "A0000003")
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("category=\"payment\"", "category=\"loyalty\"") }), "loyalty")
+    }
+
+    @Test
+    fun aBrokenPaymentGroupIsRefused() {
+        // PPSE mistyped, dropped, or moved out of the payment category; a token AID without a RID.
+        assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace(Aids.PPSE, "325041592E5359532E444446303") }), "5–16 bytes", "no PPSE")
+        assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("<aid-filter android:name=\"${Aids.PPSE}\" />", "") }), "no PPSE", "category payment")
+        assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("category=\"payment\"", "category=\"other\"") }), "category other", "category payment")
+        assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace(Aids.UNIONPAY_CREDIT, "B000000333010102") }), "registered RID")
+        // The code agreeing with a broken file does not make it right.
+        val noPpse = ManifestCheck.Expected(aids = Aids.STATIC + (Aids.CATEGORY_PAYMENT to listOf(Aids.UNIONPAY_CREDIT)))
+        assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("<aid-filter android:name=\"${Aids.PPSE}\" />", "") }, noPpse), "no PPSE")
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("android:apduServiceBanner=\"@drawable/banner\"", "") }), "apduServiceBanner")
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("</host-apdu-service>", "") }), "well-formed")
         assertRefused(ManifestCheck.check(brokenCopy(apdu) { it.replace("android:requireDeviceUnlock=\"false\"", "") }), "requireDeviceUnlock")

@@ -31,18 +31,4 @@ object Aids {
     fun hex(bytes: ByteArray): String = bytes.joinToString("") { "%02X".format(it.toInt() and 0xFF) }
 
     fun unhex(s: String): ByteArray = ByteArray(s.length / 2) { s.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
-
-    /**
-     * The dynamic group for [category]: the static AIDs plus [extra] (issuer NFC passes,
-     * token AIDs), validated, upper-cased, de-duplicated, in a stable order. A dynamic group
-     * replaces the static one of its category in the framework's routing, so it must repeat
-     * the static AIDs.
-     */
-    fun dynamicGroup(category: String, extra: Collection<String>): List<String> {
-        val base = STATIC[category] ?: throw IllegalArgumentException("unknown category $category")
-        val added = extra.map { it.trim().uppercase() }.filter { it.isNotEmpty() }
-        val bad = added.filterNot(::isValid)
-        require(bad.isEmpty()) { "invalid AIDs: $bad" }
-        return (base + added.sorted()).distinct()
-    }
 }

@@ -1,6 +1,7 @@
 // The app's WalletListener. The core calls it on the thread that called the wallet — for a
 // tap that is the HCE (main) thread in the middle of an exchange — so it only records the
-// event and hands the work to [post] (a Handler or executor on Android, direct in tests).
+// event and hands the work to [post] (a Handler or executor on Android, direct in tests):
+// chooser, unlock and payment notices to the UI, a changed AID set to the AidRegistrar.
 package dev.hcewallet.sample.logic
 
 import dev.hcewallet.WalletEvent
@@ -13,11 +14,17 @@ interface EventSink {
     fun showUnlockNeeded()
     fun tapResult(line: String)
     fun changed()
+    /** A payment notice (PaymentNotices): a notification, or a toast for PAYMENT. */
+    fun payment(notice: PaymentNotice)
 }
 
 class EventHub(
     val chooser: ChooserState,
     private val sink: EventSink,
+    /** Registers the wallet's AID set with CardEmulation (null: not on a phone). */
+    private val aids: AidRegistrar? = null,
+    /** A token's display name from its reference (the wallet's token list), null if gone. */
+    private val card: (String) -> String? = { null },
     private val post: (Runnable) -> Unit,
 ) : WalletListener {
     private val recent = ArrayDeque<String>()
@@ -46,7 +53,11 @@ class EventHub(
             is WalletEvent.NothingEligible, is WalletEvent.AuthenticationFailed ->
                 post(Runnable { sink.tapResult(describe(event)) })
             is WalletEvent.PushApplied, is WalletEvent.SyncFinished -> post(Runnable { sink.changed() })
-            else -> {}
+            is WalletEvent.AidSetChanged -> aids?.let { r -> post(Runnable { r.apply(event.aidSet) }) }
+            else -> if (PaymentNotices.concerns(event)) post(Runnable {
+                // Named in the posted task: the lookup reads the wallet, never on the tap thread.
+                PaymentNotices.of(event, card)?.let { sink.payment(it); sink.changed() }
+            })
         }
     }
 
@@ -62,12 +73,12 @@ class EventHub(
             is WalletEvent.Deactivated -> "tap ended"
             is WalletEvent.SyncFinished -> "key sync: ${e.outcome}"
             is WalletEvent.PassTooLarge -> "pass ${e.objectId} too large for terminal ${e.collectorId}"
-            is WalletEvent.VerificationRequired -> "verify on the phone and tap again"
-            is WalletEvent.KeysLow -> "payment keys running low"
-            is WalletEvent.KeysExhausted -> "payment keys used up: connect to top them up"
-            // Payment sent / declined, token state and default-card changes, log sink
-            // failures: shown by their generated toString() until the payment screens exist.
-            else -> e.toString()
+            is WalletEvent.AidSetChanged ->
+                "AIDs: " + e.aidSet.groups.joinToString("; ") { "${AidRegistrar.category(it.category)} ${it.aids}" }
+            is WalletEvent.PaymentStarted -> "payment started with ···· ${e.lastFour}"
+            is WalletEvent.LogSinkFailed -> "the log sink failed and was removed"
+            // Payment events: the notice's words (the token by its reference).
+            else -> PaymentNotices.of(e) { "card ${it}" }?.let { "${it.title}: ${it.text}" } ?: e.toString()
         }
     }
 }

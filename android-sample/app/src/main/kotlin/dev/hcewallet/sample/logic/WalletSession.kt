@@ -15,12 +15,29 @@ object SampleConfig {
     const val WRAPPED_KEY_FILE = "root-key.wrapped"
     const val SYNC_JOB_ID = 16
     const val SYNC_PERIOD_MS = 6 * 60 * 60 * 1000L
+    /** "Verify, then tap within 30 s". */
+    const val VERIFY_WINDOW_MS = 30_000L
+    /**
+     * Demo token service: its public key (assets) and this device's id at it — the device the
+     * signed test payloads of bindings/kotlin-tests/fixtures are bound to, so those files can
+     * be imported on a phone. A product gets both from its token service at registration.
+     */
+    const val TOKEN_SERVICE_KEY_ASSET = "token-service.pub.pem"
+    const val DEMO_DEVICE_ID = "kotlin-device-1"
 
-    fun walletConfig(pinnedRootsPem: List<String>, syncUrl: String?, lockedPolicy: LockedPolicy) = WalletConfig(
+    fun walletConfig(
+        pinnedRootsPem: List<String>,
+        syncUrl: String?,
+        lockedPolicy: LockedPolicy,
+        tokenServicePem: List<String> = emptyList(),
+        deviceId: String? = null,
+    ) = WalletConfig(
         pinnedBundleRoots = pinnedRootsPem,
         syncUrl = syncUrl,
         chooserWindowMs = CHOOSER_WINDOW_MS.toULong(),
         lockedPolicy = lockedPolicy,
+        pinnedTokenServiceKeys = tokenServicePem,
+        deviceId = deviceId,
     )
 }
 

@@ -11,12 +11,11 @@ import android.content.Intent
 import android.nfc.NfcAdapter
 import android.nfc.cardemulation.CardEmulation
 import android.os.Build
-import android.util.Log
-import dev.hcewallet.sample.logic.Aids
+import android.provider.Settings
+import dev.hcewallet.sample.logic.AidRouting
+import dev.hcewallet.sample.logic.DefaultPayment
 
 object NfcSetup {
-    private const val TAG = "hce-sample"
-
     fun component(ctx: Context) = ComponentName(ctx, HceService::class.java)
 
     private fun cardEmulation(ctx: Context): CardEmulation? {
@@ -30,20 +29,18 @@ object NfcSetup {
     }
 
     /**
-     * AIDs that arrive with passes or tokens. registerAidsForService replaces the service's
-     * dynamic group of that category, and a dynamic group takes precedence over the static
-     * one, so each call carries the static AIDs too (Aids.dynamicGroup).
-     *
-     * TODO(core): the bindings do not yet emit an AID-set event (issuer NFC pass AIDs, token
-     * AIDs); SampleApp calls this with the static set plus an empty extra list today, and the
-     * event handler will pass the event's AIDs here when it exists.
+     * Run-time AID groups for HceService (AidRegistrar feeds it the wallet's AID set).
+     * registerAidsForService replaces the service's dynamic group of that category, and a
+     * dynamic group takes precedence over the static one of apduservice.xml, so the wallet's
+     * set repeats the static AIDs (PPSE, Smart Tap). removeAidsForService drops the dynamic
+     * group: the static one applies again.
      */
-    fun registerAids(ctx: Context, category: String, extra: Collection<String>): Boolean {
-        val ce = cardEmulation(ctx) ?: return false
-        val aids = Aids.dynamicGroup(category, extra)
-        val ok = ce.registerAidsForService(component(ctx), category, aids)
-        Log.i(TAG, "registerAidsForService($category, ${aids.size} AIDs) = $ok")
-        return ok
+    fun routing(ctx: Context): AidRouting = object : AidRouting {
+        override fun register(category: String, aids: List<String>): Boolean =
+            cardEmulation(ctx)?.registerAidsForService(component(ctx), category, aids) == true
+
+        override fun remove(category: String): Boolean =
+            cardEmulation(ctx)?.removeAidsForService(component(ctx), category) == true
     }
 
     /** onResume of every wallet screen: win the OSE AID over Google Wallet while in front. */
@@ -60,20 +57,33 @@ object NfcSetup {
         cardEmulation(ctx)?.isDefaultServiceForCategory(component(ctx), CardEmulation.CATEGORY_PAYMENT) == true
 
     /**
-     * The system dialog that makes this app the default for payment. Android 15+ has a
-     * "Wallet" role that holds the payment default; older versions use ACTION_CHANGE_DEFAULT.
+     * Whether the user lets an app in front take payments from the default app (Settings >
+     * Contactless payments > "Use default" / "Except when another payment app is open"):
+     * only then does setPreferredService reach the payment AIDs too.
      */
-    fun changeDefaultIntent(ctx: Context): Intent {
-        if (Build.VERSION.SDK_INT >= 35) {
-            val rm = ctx.getSystemService(RoleManager::class.java)
-            if (rm != null && rm.isRoleAvailable(RoleManager.ROLE_WALLET) && !rm.isRoleHeld(RoleManager.ROLE_WALLET)) {
-                return rm.createRequestRoleIntent(RoleManager.ROLE_WALLET)
-            }
+    fun foregroundMayPay(ctx: Context): Boolean =
+        cardEmulation(ctx)?.categoryAllowsForegroundPreference(CardEmulation.CATEGORY_PAYMENT) == true
+
+    /**
+     * The system dialog that makes this app the default for payment (DefaultPayment.flow),
+     * or null when it already is.
+     */
+    fun changeDefaultIntent(ctx: Context): Intent? {
+        val rm = if (Build.VERSION.SDK_INT >= 35) ctx.getSystemService(RoleManager::class.java) else null
+        val available = rm != null && Build.VERSION.SDK_INT >= 35 && rm.isRoleAvailable(RoleManager.ROLE_WALLET)
+        val held = available && rm?.isRoleHeld(RoleManager.ROLE_WALLET) == true
+        return when (DefaultPayment.flow(Build.VERSION.SDK_INT, isDefaultPaymentApp(ctx), available, held)) {
+            DefaultPayment.Flow.NONE -> null
+            DefaultPayment.Flow.WALLET_ROLE -> rm?.createRequestRoleIntent(RoleManager.ROLE_WALLET)
+            DefaultPayment.Flow.CHANGE_DEFAULT -> Intent(CardEmulation.ACTION_CHANGE_DEFAULT)
+                .putExtra(CardEmulation.EXTRA_CATEGORY, CardEmulation.CATEGORY_PAYMENT)
+                .putExtra(CardEmulation.EXTRA_SERVICE_COMPONENT, component(ctx))
         }
-        return Intent(CardEmulation.ACTION_CHANGE_DEFAULT)
-            .putExtra(CardEmulation.EXTRA_CATEGORY, CardEmulation.CATEGORY_PAYMENT)
-            .putExtra(CardEmulation.EXTRA_SERVICE_COMPONENT, component(ctx))
     }
+
+    /** The dialog above, or the system's contactless-payment settings when already default. */
+    fun defaultPaymentIntent(ctx: Context): Intent =
+        changeDefaultIntent(ctx) ?: Intent(Settings.ACTION_NFC_PAYMENT_SETTINGS)
 
     /**
      * Android 15+ observe mode: the controller only listens to the field until a

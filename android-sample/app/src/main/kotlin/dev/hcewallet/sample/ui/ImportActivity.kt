@@ -1,7 +1,10 @@
 // Import from a file (ACTION_VIEW / the picker), a share (ACTION_SEND with a stream or text)
-// or the bundled demo pass. Reading and importing run on the io worker.
+// or the bundled demo pass: a pass (JSON / JWT / save link, ImportParser) or a file from the
+// bank's token service (a provisioning payload or a status message, TokenImport). Reading
+// and importing run on the io worker.
 package dev.hcewallet.sample.ui
 
+import android.app.KeyguardManager
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
@@ -9,7 +12,9 @@ import dev.hcewallet.Wallet
 import dev.hcewallet.WalletException
 import dev.hcewallet.sample.logic.ImportFormatException
 import dev.hcewallet.sample.logic.ImportParser
+import dev.hcewallet.sample.logic.TokenImport
 import dev.hcewallet.sample.logic.UiContextTracker
+import dev.hcewallet.sample.service
 import java.io.InputStream
 
 class ImportActivity : WalletActivity() {
@@ -61,6 +66,8 @@ class ImportActivity : WalletActivity() {
 
     private fun importNow(wallet: Wallet): String = try {
         val bytes = source() ?: throw ImportFormatException("nothing to import")
+        val token = TokenImport.recognise(bytes)
+        if (token != null) return TokenImport.apply(wallet, token, service<KeyguardManager>().isDeviceSecure)
         val parsed = ImportParser.parse(bytes)
         val ids = wallet.importPassJson(parsed.json)
         val prefs = getSharedPreferences("barcodes", MODE_PRIVATE).edit()
@@ -68,7 +75,7 @@ class ImportActivity : WalletActivity() {
         prefs.apply()
         "Imported ${ids.size} pass(es) from ${parsed.source}:\n" + ids.joinToString("\n")
     } catch (e: ImportFormatException) {
-        "Not a pass file: ${e.message}"
+        "Not imported: ${e.message}"
     } catch (e: WalletException) {
         "The wallet refused it: ${e.message}"
     } catch (e: java.io.IOException) {

@@ -1,5 +1,5 @@
 // Home: the pass list (balance, last terminal update), NFC / default-app state, and the way
-// to import, the activity log and settings. In front, this is UiContext.HOME.
+// to import, the cards, the activity log and settings. In front, this is UiContext.HOME.
 package dev.hcewallet.sample.ui
 
 import android.content.Intent
@@ -22,7 +22,7 @@ class MainActivity : WalletActivity() {
         add(text("Passes", bold = true, size = 22f))
         add(text(NfcSetup.nfcState(this)))
         if (!NfcSetup.isDefaultPaymentApp(this)) {
-            add(button("Make this the default payment app") { startActivity(NfcSetup.changeDefaultIntent(this)) })
+            add(button("Make this the default payment app") { startActivity(NfcSetup.defaultPaymentIntent(this)) })
         }
         val passes = try { wallet.listPasses() } catch (e: WalletException) { add(text("Cannot list: ${e.message}")); return }
         if (passes.isEmpty()) add(text("No passes yet. Import a pass file, or add the demo pass."))
@@ -39,9 +39,8 @@ class MainActivity : WalletActivity() {
         })
         add(button("Activity log") { open(ActivityLogActivity::class.java) })
         add(button("Settings (lock screen, observe mode, sync)") { open(SettingsActivity::class.java) })
-        // Payment: token list, default card, report lost / resume / delete and "verify and tap
-        // within N s" come when the token API is in the bindings (README, "Payment").
-        add(text("Cards: not yet — the bindings have no token API (see README)."))
+        val cards = try { wallet.tokens().size } catch (e: WalletException) { 0 }
+        add(button("Cards ($cards): pay, default card, report lost") { open(CardsActivity::class.java) })
     }
 
     @Deprecated("framework API")

@@ -50,6 +50,7 @@ abstract class WalletActivity : Activity() {
         NfcSetup.preferWhileInFront(this)
         app.uiContext.screen(screen)
         app.session.watch(watcher)
+        app.checkCredential() // screen lock removed or set meanwhile (no broadcast says so)
     }
 
     override fun onPause() {

@@ -1,7 +1,8 @@
 // Lock-screen behaviour (the core's LockedPolicy, applied when the wallet next opens), key
-// sync status and "sync now", observe mode on Android 15+, the NFC payment default.
+// sync status and "sync now", observe mode on Android 15+, the NFC payment default, sign-out.
 package dev.hcewallet.sample.ui
 
+import android.app.AlertDialog
 import android.os.Build
 import android.widget.Switch
 import android.widget.Toast
@@ -35,7 +36,21 @@ class SettingsActivity : WalletActivity() {
             }
         })
         add(text("Default payment app: " + if (NfcSetup.isDefaultPaymentApp(this)) "this app" else "another app"))
-        add(button("Change the default payment app") { startActivity(NfcSetup.changeDefaultIntent(this)) })
+        add(text("An app in front may pay instead of the default: " + if (NfcSetup.foregroundMayPay(this)) "yes" else "no"))
+        add(button("Change the default payment app") { startActivity(NfcSetup.defaultPaymentIntent(this)) })
+        add(button("Sign out (deletes every card from this phone)") {
+            AlertDialog.Builder(this)
+                .setTitle("Sign out?")
+                .setMessage("Every card is deleted from this phone and its payment keys wiped. Passes stay.")
+                .setPositiveButton("Sign out") { _, _ ->
+                    app.io.execute {
+                        val r = try { app.signOut(); "Signed out: cards deleted" } catch (e: WalletException) { e.message ?: "failed" }
+                        runOnUiThread { Toast.makeText(this, r, Toast.LENGTH_LONG).show(); refresh() }
+                    }
+                }
+                .setNegativeButton(android.R.string.cancel, null)
+                .show()
+        })
         if (Build.VERSION.SDK_INT >= 35) {
             add(Switch(this).apply {
                 text = "Observe mode (Android 15+): listen to the polling loop first"
