@@ -7,7 +7,7 @@
 # COMMAND sees HCE_NGINX_URL (https://127.0.0.1:PORT), HCE_NGINX_CERT (PEM to trust),
 # HCE_NGINX_LOG (access log: status, bytes, request, If-None-Match).
 # Locations: /bundle.cose (the fixture key bundle, ETag on), /big (2 MiB), /slow (1 byte/s),
-# /err503 (503), /redirect (302 to http://).
+# /err503 (503), /redirect (302 to http://), /post (logs a POST), /tsp/… (a token service).
 set -euo pipefail
 prefix=$(realpath -m "$1"); shift
 [ "${1:-}" = "--" ] && shift
@@ -20,6 +20,7 @@ if ! command -v openssl >/dev/null; then
 fi
 rm -rf "$prefix"; mkdir -p "$prefix/www" "$prefix/tmp"
 cp bindings/kotlin-tests/fixtures/key-bundle.cose "$prefix/www/bundle.cose"
+cp bindings/kotlin-tests/fixtures/token-status-window.cose "$prefix/www/status-window.cose"
 head -c $((2 * 1024 * 1024)) /dev/zero > "$prefix/www/big"
 head -c 64 /dev/zero > "$prefix/www/slow"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -61,6 +62,15 @@ http {
             proxy_method GET;
             proxy_pass https://127.0.0.1:$port/bundle.cose;
         }
+        # A token service (docs/token-sync.md): the device's status window, and the user's
+        # requests logged like /post and answered 204.
+        location = /tsp/status/kotlin-device-1 { try_files /status-window.cose =404; }
+        location = /tsp/requests {
+            access_log $prefix/post.log posted;
+            proxy_method GET;
+            proxy_pass https://127.0.0.1:$port/tsp-received;
+        }
+        location = /tsp-received { return 204; }
     }
 }
 CONF

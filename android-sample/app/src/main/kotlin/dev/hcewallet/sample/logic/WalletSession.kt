@@ -24,6 +24,12 @@ object SampleConfig {
      */
     const val TOKEN_SERVICE_KEY_ASSET = "token-service.pub.pem"
     const val DEMO_DEVICE_ID = "kotlin-device-1"
+    /**
+     * The token service's base URL (token sync: the user's requests, the status feed, key
+     * top-ups; docs/token-sync.md). The demo has none — its cards come from signed files —
+     * so requests stay queued; a product sets its service here.
+     */
+    @Volatile var tokenServiceUrl: String? = null
 
     fun walletConfig(
         pinnedRootsPem: List<String>,
@@ -31,6 +37,7 @@ object SampleConfig {
         lockedPolicy: LockedPolicy,
         tokenServicePem: List<String> = emptyList(),
         deviceId: String? = null,
+        tokenServiceUrl: String? = SampleConfig.tokenServiceUrl,
     ) = WalletConfig(
         pinnedBundleRoots = pinnedRootsPem,
         syncUrl = syncUrl,
@@ -38,6 +45,7 @@ object SampleConfig {
         lockedPolicy = lockedPolicy,
         pinnedTokenServiceKeys = tokenServicePem,
         deviceId = deviceId,
+        tokenServiceUrl = tokenServiceUrl,
     )
 }
 

@@ -1,5 +1,7 @@
-// Key sync on connectivity: the default network becoming available → Wallet.onNetworkAvailable
-// (the core decides whether a fetch is due) on the io worker.
+// Sync on connectivity: the default network becoming available → Wallet.onNetworkAvailable
+// on the io worker — token sync first when a token service is configured (the user's
+// queued requests, the status feed, key top-ups), then key sync; the core decides what
+// is due.
 package dev.hcewallet.sample.sync
 
 import android.content.Context

@@ -1,7 +1,8 @@
 // The payment cards: each token's state, last four, expiry, default mark and payments left
 // (TokenScreen), the actions its state allows — make default, report lost, resume, delete —
 // each after a confirmation dialog; adding a card from the bank's provisioning file; the
-// default-payment-app state and the way to the verify-and-pay screen.
+// default-payment-app state and the way to the verify-and-pay screen; "Sync with your bank"
+// (Wallet.syncTokens) when a token service is configured.
 package dev.hcewallet.sample.ui
 
 import android.app.AlertDialog
@@ -10,8 +11,10 @@ import android.widget.Toast
 import dev.hcewallet.TokenInfo
 import dev.hcewallet.Wallet
 import dev.hcewallet.WalletException
+import dev.hcewallet.sample.logic.SampleConfig
 import dev.hcewallet.sample.logic.TokenAction
 import dev.hcewallet.sample.logic.TokenScreen
+import dev.hcewallet.sample.logic.TokenSyncText
 import dev.hcewallet.sample.nfc.NfcSetup
 
 class CardsActivity : WalletActivity() {
@@ -35,10 +38,19 @@ class CardsActivity : WalletActivity() {
         if (tokens.any { it.isDefault }) add(button("Verify and pay") { open(PayActivity::class.java) })
         val pending = try { wallet.pendingTokenRequests().size } catch (e: WalletException) { 0 }
         if (pending > 0) add(text("$pending request(s) waiting to reach your bank"))
+        if (SampleConfig.tokenServiceUrl != null) add(button("Sync with your bank") { sync(wallet) })
         add(button("Add a card (file from your bank)") {
             val i = Intent(Intent.ACTION_OPEN_DOCUMENT).addCategory(Intent.CATEGORY_OPENABLE).setType("*/*")
             startActivityForResult(i, MainActivity.PICK_FILE)
         })
+    }
+
+    /** Wallet.syncTokens blocks on the network: on the io worker, never the UI thread. */
+    private fun sync(wallet: Wallet) {
+        app.io.execute {
+            val text = try { TokenSyncText.summary(wallet.syncTokens(true)) } catch (e: WalletException) { "Sync failed: ${e.message}" }
+            runOnUiThread { Toast.makeText(this, text, Toast.LENGTH_LONG).show(); refresh() }
+        }
     }
 
     private fun confirm(wallet: Wallet, a: TokenAction, t: TokenInfo) {
