@@ -79,6 +79,7 @@ impl PassClassRecord {
             enable_smart_tap: self.smart_tap_enabled,
             redemption_issuers: self.redemption_issuers.clone(),
             display: ClassDisplay::default(),
+            details: Default::default(),
         });
         m.enable_smart_tap = self.smart_tap_enabled;
         m.redemption_issuers = self.redemption_issuers.clone();
@@ -111,6 +112,7 @@ impl PassObjectRecord {
             user_smart_tap_disabled: false,
             display: ObjectDisplay::default(),
             last_terminal_update: None,
+            details: Default::default(),
         });
         m.state = match self.state {
             ObjectState::Active => PassState::Active,
