@@ -13,6 +13,7 @@
 
 uniffi::setup_scaffolding!();
 
+pub mod display;
 pub mod error;
 pub mod fast_path;
 pub mod http;
@@ -21,6 +22,7 @@ pub mod logging;
 pub mod types;
 pub mod wallet;
 
+pub use display::*;
 pub use error::WalletError;
 pub use http::{HttpError, HttpHeader, HttpMethod, HttpRequest, HttpResponse, HttpTransport};
 pub use listener::WalletListener;

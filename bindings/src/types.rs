@@ -362,7 +362,7 @@ impl From<hce_wallet::PassState> for PassState {
 
 /// A pass as the app lists it. The redemption value never crosses: it only leaves the
 /// device encrypted, to an authenticated terminal.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct PassInfo {
     pub object_id: String,
     pub class_id: String,
@@ -380,6 +380,16 @@ pub struct PassInfo {
     pub balance_label: Option<String>,
     /// What the last terminal pushed for this pass (PUSH DATA).
     pub last_terminal_update: Option<TerminalUpdateInfo>,
+    /// Account, ticket holder or passenger name; a generic pass's subheader.
+    pub subtitle: Option<String>,
+    /// Account ID, card number, ticket number or confirmation code.
+    pub reference: Option<String>,
+    /// `#rrggbb`.
+    pub hex_background_color: Option<String>,
+    /// The logo's URI (untrusted: the app decides whether to fetch it).
+    pub logo_uri: Option<String>,
+    /// Messages, modules and the vertical's own fields (see [`crate::display`]).
+    pub display: crate::display::PassDisplay,
 }
 
 /// The last PUSH DATA update of a pass.
@@ -448,6 +458,11 @@ impl From<hce_wallet::PassInfo> for PassInfo {
             balance: p.balance,
             balance_label: p.balance_label,
             last_terminal_update: p.last_terminal_update.map(TerminalUpdateInfo::from),
+            subtitle: p.subtitle,
+            reference: p.reference,
+            hex_background_color: p.hex_background_color,
+            logo_uri: p.logo_uri,
+            display: p.details.into(),
         }
     }
 }

@@ -105,6 +105,14 @@ impl Wallet {
         guard("Wallet.getPass", || Ok(self.inner.get_pass(&object_id)?.into()))
     }
 
+    /// A gift card's PIN, for the moment the user asks to see it (`null` if it has none).
+    /// Never log it.
+    pub fn gift_card_pin(&self, object_id: String) -> Result<Option<String>, WalletError> {
+        guard("Wallet.giftCardPin", || {
+            Ok(self.inner.gift_card_pin(&object_id)?.map(|p| p.as_str().to_owned()))
+        })
+    }
+
     /// Removes a pass; returns whether it existed.
     pub fn remove_pass(&self, object_id: String) -> Result<bool, WalletError> {
         guard("Wallet.removePass", || Ok(self.inner.remove_pass(&object_id)?))

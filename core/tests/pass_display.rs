@@ -344,3 +344,27 @@ fn a_pin_that_is_not_a_string_is_refused_without_echoing_it() {
     let e = import_json(&v.to_string()).unwrap_err().to_string();
     assert!(e.contains("giftCardObjects[0].pin") && !e.contains("987654"), "{e}");
 }
+
+#[test]
+fn records_written_before_the_display_model_still_decode() {
+    // A stored object or class from before `details` existed: the same CBOR without it.
+    let b = import("flight.json");
+    let strip = |v: &mut ciborium::Value| {
+        let ciborium::Value::Map(entries) = v else { panic!() };
+        let n = entries.len();
+        entries.retain(|(k, _)| k.as_text() != Some("details"));
+        assert_eq!(entries.len(), n - 1);
+    };
+    let mut o = ciborium::Value::serialized(&b.objects[0]).unwrap();
+    strip(&mut o);
+    let old: hce_wallet_core::pass::PassObject = o.deserialized().unwrap();
+    assert_eq!(old.details, Details::default());
+    assert_eq!(
+        (old.id.as_str(), old.barcode.as_ref()),
+        (b.objects[0].id.as_str(), b.objects[0].barcode.as_ref())
+    );
+    let mut c = ciborium::Value::serialized(&b.classes[0]).unwrap();
+    strip(&mut c);
+    let old: hce_wallet_core::pass::PassClass = c.deserialized().unwrap();
+    assert_eq!(old.details, Details::default());
+}

@@ -222,3 +222,30 @@ fn records_without_a_model_convert_for_the_engine() {
         assert_eq!(store.prepare_tap().select(&req), engine.decide(&req), "{now:?}");
     }
 }
+
+/// Every vertical's display details (`pass::display`) survive the encrypted store and a
+/// reopen, whole (the gift card PIN included, sealed like every value).
+#[test]
+fn display_details_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.redb");
+    let display = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/passes/display/");
+    let mut imported = Vec::new();
+    {
+        let store = Store::open(&path, &common::key(2)).unwrap();
+        for name in ["flight", "event", "transit", "offer", "gift-card", "generic"] {
+            let text = std::fs::read_to_string(format!("{display}{name}.json")).unwrap();
+            let batch = import_json(&text).unwrap();
+            store.import_batch(&batch).unwrap();
+            imported.push(batch);
+        }
+    }
+    let store = Store::open(&path, &common::key(2)).unwrap();
+    for batch in imported {
+        let o = &batch.objects[0];
+        let (class, rec) = store.pass(&o.id).unwrap().unwrap();
+        assert_eq!(rec.model.as_ref(), Some(o));
+        assert_ne!(o.details, Default::default(), "{} has display details", o.id);
+        assert_eq!(class.model.as_ref(), Some(&batch.classes[0]));
+    }
+}

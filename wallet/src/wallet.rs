@@ -344,6 +344,18 @@ impl Wallet {
         Ok(self.info(&object))
     }
 
+    /// A gift card's PIN, for the moment the user asks to see it (never logged; `None` if
+    /// the pass has none).
+    pub fn gift_card_pin(&self, object_id: &str) -> Result<Option<Zeroizing<String>>, WalletError> {
+        let info = self.get_pass(object_id)?;
+        Ok(match info.details.vertical {
+            hce_wallet_core::pass::Vertical::GiftCard(g) => {
+                g.pin.map(|p| Zeroizing::new(p.expose().to_owned()))
+            }
+            _ => None,
+        })
+    }
+
     fn info(&self, object: &PassObject) -> PassInfo {
         let class: Option<PassClass> = self.engine.class(&object.class_id);
         PassInfo::new(object, class.as_ref())

@@ -252,7 +252,7 @@ pub fn import_resource(kind: ResourceKind, text: &str) -> Result<ImportBatch, Im
     b.finish()
 }
 
-fn payload(doc: Obj<'_, '_>) -> Result<ImportBatch, ImportError> {
+pub(crate) fn payload(doc: Obj<'_, '_>) -> Result<ImportBatch, ImportError> {
     let mut b = Builder::default();
     let mut total = 0usize;
     for (i, t) in PassType::ALL.iter().enumerate() {

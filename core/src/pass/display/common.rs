@@ -112,7 +112,7 @@ fn modules(o: &Obj<'_, '_>) -> Result<Modules, ImportError> {
     Ok(Modules { messages, text_modules, links, images, info_rows, locations, hero_uri })
 }
 
-fn message(m: Obj<'_, '_>) -> Result<Message, ImportError> {
+pub(crate) fn message(m: Obj<'_, '_>) -> Result<Message, ImportError> {
     let (display_start, display_end) = m
         .opt_obj("displayInterval", |d| Ok((date_obj(&d, "start")?, date_obj(&d, "end")?)))?
         .unwrap_or_default();

@@ -37,7 +37,7 @@ pub use gift_card::GiftCard;
 pub use offer::{Offer, RedemptionChannel};
 pub use transit::{PassengerType, TicketStatus, Transit, TransitType, TripType};
 
-pub(crate) use common::{read_class_details, read_object_details};
+pub(crate) use common::{message as read_message, read_class_details, read_object_details};
 
 /// Most `messages` on one class or object.
 pub const MAX_MESSAGES: usize = 20;
