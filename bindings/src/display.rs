@@ -262,7 +262,7 @@ pub struct PassDisplay {
     pub generic: Option<GenericInfo>,
 }
 
-fn dt(t: Option<d::DisplayDateTime>) -> Option<PassDateTime> {
+pub(crate) fn dt(t: Option<d::DisplayDateTime>) -> Option<PassDateTime> {
     t.map(|t| PassDateTime { epoch_ms: t.epoch_ms, offset_seconds: t.offset_seconds })
 }
 
@@ -323,7 +323,7 @@ impl From<d::Details> for PassDisplay {
     }
 }
 
-fn message(m: d::Message) -> PassMessage {
+pub(crate) fn message(m: d::Message) -> PassMessage {
     PassMessage {
         id: m.id,
         header: m.header,
@@ -335,6 +335,17 @@ fn message(m: d::Message) -> PassMessage {
         },
         display_start: dt(m.display_start),
         display_end: dt(m.display_end),
+    }
+}
+
+pub(crate) fn flight_status(s: d::FlightStatus) -> FlightStatus {
+    match s {
+        d::FlightStatus::Scheduled => FlightStatus::Scheduled,
+        d::FlightStatus::Active => FlightStatus::Active,
+        d::FlightStatus::Landed => FlightStatus::Landed,
+        d::FlightStatus::Cancelled => FlightStatus::Cancelled,
+        d::FlightStatus::Redirected => FlightStatus::Redirected,
+        d::FlightStatus::Diverted => FlightStatus::Diverted,
     }
 }
 
@@ -355,14 +366,7 @@ fn flight(f: d::Flight) -> FlightInfo {
         gate_closing_time: dt(f.gate_closing_time),
         scheduled_arrival: dt(f.scheduled_arrival),
         estimated_or_actual_arrival: dt(f.estimated_or_actual_arrival),
-        status: f.status.map(|s| match s {
-            d::FlightStatus::Scheduled => FlightStatus::Scheduled,
-            d::FlightStatus::Active => FlightStatus::Active,
-            d::FlightStatus::Landed => FlightStatus::Landed,
-            d::FlightStatus::Cancelled => FlightStatus::Cancelled,
-            d::FlightStatus::Redirected => FlightStatus::Redirected,
-            d::FlightStatus::Diverted => FlightStatus::Diverted,
-        }),
+        status: f.status.map(flight_status),
         passenger_name: f.passenger_name,
         boarding_group: f.boarding_group,
         boarding_position: f.boarding_position,

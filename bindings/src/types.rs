@@ -37,6 +37,9 @@ pub struct WalletConfig {
     /// This device's identity at the token service; `null`: no payment token can be added.
     #[uniffi(default = None)]
     pub device_id: Option<String>,
+    /// Issuer pass-update feeds, one per issuer with its pinned feed key.
+    #[uniffi(default = [])]
+    pub pass_feeds: Vec<crate::pass_feed::PassFeedConfig>,
 }
 
 impl From<WalletConfig> for hce_wallet::WalletConfig {
@@ -51,6 +54,7 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
             },
             pinned_token_service_keys: c.pinned_token_service_keys,
             device_id: c.device_id,
+            pass_feeds: c.pass_feeds.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -216,6 +220,10 @@ pub enum WalletEvent {
     SyncFinished {
         outcome: SyncOutcome,
     },
+    /// An issuer's update changed a pass (`Wallet.syncPassFeeds`): show a notification.
+    PassChanged {
+        change: crate::pass_feed::PassChange,
+    },
     /// A terminal selected this payment token (the tap started).
     PaymentStarted {
         token_ref: String,
@@ -270,6 +278,7 @@ impl From<Notice> for WalletEvent {
     fn from(n: Notice) -> Self {
         match n {
             Notice::Sync(outcome) => WalletEvent::SyncFinished { outcome: outcome.into() },
+            Notice::PassChanged(change) => WalletEvent::PassChanged { change: change.into() },
             Notice::Tap(e) => match e {
                 CoreEvent::Authenticated { collector, key_version } => {
                     WalletEvent::Authenticated { collector_id: id(collector), key_version }

@@ -155,6 +155,14 @@ impl Wallet {
         guard("Wallet.syncNow", || Ok(self.inner.sync_now()?.into()))
     }
 
+    /// Fetches every issuer pass-update feed that is due (`force`: the user asked).
+    /// Blocks on the transport. Changes also arrive as `WalletEvent.PassChanged`.
+    pub fn sync_pass_feeds(&self, force: bool) -> Result<Vec<crate::PassFeedOutcome>, WalletError> {
+        guard("Wallet.syncPassFeeds", || {
+            Ok(self.inner.sync_pass_feeds(force)?.into_iter().map(Into::into).collect())
+        })
+    }
+
     /// The newest `limit` entries of the encrypted activity log, oldest first.
     pub fn activity(&self, limit: u32) -> Result<Vec<Activity>, WalletError> {
         guard("Wallet.activity", || {
@@ -313,6 +321,7 @@ mod tests {
             locked_policy: LockedPolicy::RequireUnlock,
             pinned_token_service_keys: vec![],
             device_id: None,
+            pass_feeds: vec![],
         };
         let rec = Arc::new(Recording::default());
         let listener: Arc<dyn WalletListener> = rec.clone();

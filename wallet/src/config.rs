@@ -31,6 +31,8 @@ pub struct WalletConfig {
     /// This device's identity at the token service: provisioning payloads and status
     /// messages for another device are refused. `None`: no token can be provisioned.
     pub device_id: Option<String>,
+    /// Issuer pass-update feeds, one per issuer, each with its pinned feed key.
+    pub pass_feeds: Vec<crate::pass_feeds::PassFeedConfig>,
 }
 
 impl Default for WalletConfig {
@@ -42,6 +44,7 @@ impl Default for WalletConfig {
             locked_policy: LockedPolicy::RequireUnlock,
             pinned_token_service_keys: Vec::new(),
             device_id: None,
+            pass_feeds: Vec::new(),
         }
     }
 }

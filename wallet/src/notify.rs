@@ -15,12 +15,14 @@ use hce_wallet_core::ports::EventSink;
 use crate::sync::SyncOutcome;
 
 /// What the host hears from the wallet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     /// A decision or occurrence of a tap (see [`WalletEvent`]).
     Tap(WalletEvent),
     /// A key sync attempt finished.
     Sync(SyncOutcome),
+    /// An issuer's pass-update bundle changed a pass (for a notification).
+    PassChanged(crate::pass_feeds::PassChange),
 }
 
 /// Implemented by the host app. Called on the thread that called the wallet, after the

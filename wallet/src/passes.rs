@@ -69,7 +69,7 @@ impl From<&TerminalUpdate> for TerminalUpdateInfo {
 
 /// Balance text: integers and text as they are, money as units with two or more decimals
 /// and the currency code.
-fn balance_text(v: &BalanceValue) -> String {
+pub fn balance_text(v: &BalanceValue) -> String {
     match v {
         BalanceValue::Int(n) => n.to_string(),
         BalanceValue::Double(d) => d.to_string(),

@@ -22,13 +22,14 @@ use hce_wallet_core::ports::{
 use hce_wallet_core::router::{Deactivation, Router};
 use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
-use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger};
+use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger, Urgency};
 use hce_wallet_core::time::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::activity::Activity;
 use crate::issuers::refresh_issuers;
 use crate::notify::{Notice, Notifier, WalletListener};
+use crate::pass_feeds::{PassFeedOutcome, PassFeeds};
 use crate::passes::PassInfo;
 use crate::persist::Persist;
 use crate::sync::{outcome_of, status_of, SyncOutcome, SyncStatus};
@@ -122,6 +123,8 @@ pub struct Wallet {
     persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
     token_keys: PinnedRoots,
+    /// Issuer pass-update feeds ([`crate::pass_feeds`]).
+    pass_feeds: PassFeeds,
     config: WalletConfig,
 }
 
@@ -162,6 +165,7 @@ impl Wallet {
         let token_keys = pinned_keys(&config.pinned_token_service_keys)?;
         let persist = Persist::open(path, &root_key)?;
         let saved = persist.load()?;
+        let pass_feeds = PassFeeds::new(&config.pass_feeds, persist.store())?;
 
         let engine = Arc::new(
             SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
@@ -223,6 +227,7 @@ impl Wallet {
             clock: host.clock,
             persist,
             token_keys,
+            pass_feeds,
             config,
         };
         wallet.update_wanted_issuers();
@@ -480,6 +485,38 @@ impl Wallet {
         self.notifier.flush();
         saved?;
         Ok(outcome)
+    }
+
+    /// Fetches every issuer's pass-update feed that is due (`force`: the user asked, so
+    /// freshness is skipped; only a server's `Retry-After` holds it back), applies new
+    /// bundles and raises what changed as [`Notice::PassChanged`].
+    pub fn sync_pass_feeds(&self, force: bool) -> Result<Vec<PassFeedOutcome>, WalletError> {
+        if self.pass_feeds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let transport = (self.transport.as_ref())
+            .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        let urgency = if force { Urgency::Forced } else { Urgency::Routine };
+        let outcomes = self.pass_feeds.run(
+            urgency,
+            &mut crate::pass_feeds::Parts {
+                store: self.persist.store(),
+                engine: &self.engine,
+                transport: transport.as_ref(),
+                clock: &*self.clock,
+                rng: &mut OsRandom,
+            },
+        );
+        for o in &outcomes {
+            if let PassFeedOutcome::Updated { changes, .. } = o {
+                for c in changes {
+                    self.notifier.push(Notice::PassChanged(c.clone()));
+                }
+            }
+        }
+        self.update_wanted_issuers();
+        self.notifier.flush();
+        Ok(outcomes)
     }
 
     /// Where key sync stands.
