@@ -47,7 +47,7 @@ pub struct Applied {
     pub objects: Vec<PassObject>,
     /// Objects removed.
     pub removed: Vec<String>,
-    /// What changed, per pass, in a stable order.
+    /// What changed, per pass, ordered by object ID.
     pub changes: Vec<PassChange>,
 }
 
