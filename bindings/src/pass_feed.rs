@@ -86,7 +86,7 @@ pub enum PassChange {
 }
 
 /// A validity bound: an instant is shown in UTC (offset 0), a local time as written.
-fn bound(b: Option<DateTimeBound>) -> Option<PassDateTime> {
+pub(crate) fn bound(b: Option<DateTimeBound>) -> Option<PassDateTime> {
     b.map(|b| match b {
         DateTimeBound::Instant { utc_ms } => {
             PassDateTime { epoch_ms: utc_ms, offset_seconds: Some(0) }

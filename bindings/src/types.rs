@@ -397,6 +397,10 @@ pub struct PassInfo {
     pub hex_background_color: Option<String>,
     /// The logo's URI (untrusted: the app decides whether to fetch it).
     pub logo_uri: Option<String>,
+    /// `validTimeInterval`: valid for `valid_from <= now < valid_until` (each optional;
+    /// an instant has offset 0, a local time none).
+    pub valid_from: Option<crate::display::PassDateTime>,
+    pub valid_until: Option<crate::display::PassDateTime>,
     /// Messages, modules and the vertical's own fields (see [`crate::display`]).
     pub display: crate::display::PassDisplay,
 }
@@ -471,6 +475,8 @@ impl From<hce_wallet::PassInfo> for PassInfo {
             reference: p.reference,
             hex_background_color: p.hex_background_color,
             logo_uri: p.logo_uri,
+            valid_from: crate::pass_feed::bound(p.valid_time_interval.start),
+            valid_until: crate::pass_feed::bound(p.valid_time_interval.end),
             display: p.details.into(),
         }
     }

@@ -2,7 +2,7 @@
 //! value (it only leaves the device encrypted, to an authenticated terminal).
 
 use hce_wallet_core::pass::{
-    BalanceValue, Details, PassClass, PassObject, PassState, TerminalUpdate,
+    BalanceValue, Details, PassClass, PassObject, PassState, TerminalUpdate, ValidTimeInterval,
 };
 use hce_wallet_core::ports::{IssuerId, PassType};
 
@@ -35,6 +35,8 @@ pub struct PassInfo {
     pub hex_background_color: Option<String>,
     /// The class's logo URI (untrusted: the app decides whether to fetch it).
     pub logo_uri: Option<String>,
+    /// `validTimeInterval`: the pass is valid for `start <= now < end`.
+    pub valid_time_interval: ValidTimeInterval,
     /// Everything else shown (`hce_wallet_core::pass::display`): class modules then the
     /// object's, the vertical's fields object over class. A gift card PIN is in here as a
     /// redacted secret; the bindings expose only whether there is one.
@@ -113,6 +115,7 @@ impl PassInfo {
             hex_background_color: (o.display.hex_background_color.clone())
                 .or_else(|| class.and_then(|c| c.display.hex_background_color.clone())),
             logo_uri: class.and_then(|c| c.display.logo_uri.clone()),
+            valid_time_interval: o.valid_time_interval,
             details: match class {
                 Some(c) => Details::merged(&c.details, &o.details),
                 None => o.details.clone(),
