@@ -40,6 +40,17 @@ pub struct WalletConfig {
     /// Issuer pass-update feeds, one per issuer with its pinned feed key.
     #[uniffi(default = [])]
     pub pass_feeds: Vec<crate::pass_feed::PassFeedConfig>,
+    /// The issuers' save-link keys (a JWKS of RS256 keys) the app pins;
+    /// `Wallet.importSaveLink` verifies against it. `null`: no link verifies.
+    #[uniffi(default = None)]
+    pub save_link_jwks: Option<String>,
+    /// The `aud` a save link must carry for this wallet.
+    #[uniffi(default = "hce-wallet")]
+    pub save_link_audience: String,
+    /// Testing only: `importPassJson` accepts a save-to-wallet JWT without verifying its
+    /// signature. Never set in a shipped app.
+    #[uniffi(default = false)]
+    pub allow_unverified_save_links: bool,
 }
 
 impl From<WalletConfig> for hce_wallet::WalletConfig {
@@ -55,6 +66,9 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
             pinned_token_service_keys: c.pinned_token_service_keys,
             device_id: c.device_id,
             pass_feeds: c.pass_feeds.into_iter().map(Into::into).collect(),
+            save_link_jwks: c.save_link_jwks,
+            save_link_audience: c.save_link_audience,
+            allow_unverified_save_links: c.allow_unverified_save_links,
         }
     }
 }

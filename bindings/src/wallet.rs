@@ -94,6 +94,19 @@ impl Wallet {
         })
     }
 
+    /// Imports a save-to-wallet link's JWT after verifying it against the pinned
+    /// `WalletConfig.saveLinkJwks` (RS256, `aud`, `typ`, `iat`/`exp`, `origins` against
+    /// `origin` when given). A link that does not verify stores nothing.
+    pub fn import_save_link(
+        &self,
+        token: String,
+        origin: Option<String>,
+    ) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importSaveLink", || {
+            Ok(self.inner.import_save_link(&token, origin.as_deref())?)
+        })
+    }
+
     /// Every pass, sorted by object ID.
     pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
         guard("Wallet.listPasses", || {
@@ -322,6 +335,9 @@ mod tests {
             pinned_token_service_keys: vec![],
             device_id: None,
             pass_feeds: vec![],
+            save_link_jwks: None,
+            save_link_audience: "hce-wallet".into(),
+            allow_unverified_save_links: false,
         };
         let rec = Arc::new(Recording::default());
         let listener: Arc<dyn WalletListener> = rec.clone();

@@ -33,6 +33,14 @@ pub struct WalletConfig {
     pub device_id: Option<String>,
     /// Issuer pass-update feeds, one per issuer, each with its pinned feed key.
     pub pass_feeds: Vec<crate::pass_feeds::PassFeedConfig>,
+    /// The issuers' save-link keys, a JWKS (RFC 7517) of RS256 keys, pinned by the app:
+    /// [`crate::Wallet::import_save_link`] verifies against it. `None`: no link verifies.
+    pub save_link_jwks: Option<String>,
+    /// The `aud` a save link must carry for this wallet.
+    pub save_link_audience: String,
+    /// Testing only: lets [`crate::Wallet::import_pass_json`] import a save-to-wallet JWT
+    /// **without verifying its signature**. Never set in a shipped app.
+    pub allow_unverified_save_links: bool,
 }
 
 impl Default for WalletConfig {
@@ -45,6 +53,9 @@ impl Default for WalletConfig {
             pinned_token_service_keys: Vec::new(),
             device_id: None,
             pass_feeds: Vec::new(),
+            save_link_jwks: None,
+            save_link_audience: "hce-wallet".into(),
+            allow_unverified_save_links: false,
         }
     }
 }

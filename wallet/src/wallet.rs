@@ -278,8 +278,42 @@ impl Wallet {
 
     /// Imports Google Wallet JSON (REST resources, a list, or a save-to-wallet JWT
     /// payload). All or nothing. Returns the imported object IDs.
+    ///
+    /// A save-to-wallet JWT is refused here (it must be verified:
+    /// [`Wallet::import_save_link`]) unless the test-only
+    /// [`WalletConfig::allow_unverified_save_links`] is set.
     pub fn import_pass_json(&self, json: &str) -> Result<Vec<String>, WalletError> {
+        let trimmed = json.trim();
+        let is_jwt = !trimmed.starts_with('{') && trimmed.split('.').count() == 3;
+        if is_jwt && !self.config.allow_unverified_save_links {
+            return Err(WalletError::Import(
+                "a save-to-wallet JWT must be verified: use import_save_link".into(),
+            ));
+        }
         let batch = import_json(json).map_err(|e| WalletError::Import(e.to_string()))?;
+        self.import_batch(batch)
+    }
+
+    /// Imports a save-to-wallet link's JWT after verifying it (`pass::save_link`): RS256
+    /// against the pinned [`WalletConfig::save_link_jwks`], `aud`, `typ`, `iat`/`exp`, and
+    /// `origins` against `origin` (where the link was opened) when both are known. A link
+    /// that does not verify stores nothing. Returns the imported object IDs.
+    pub fn import_save_link(
+        &self,
+        token: &str,
+        origin: Option<&str>,
+    ) -> Result<Vec<String>, WalletError> {
+        use hce_wallet_core::pass::save_link::{import_verified, Jwks, SaveLinkPolicy};
+        let jwks = (self.config.save_link_jwks.as_deref())
+            .ok_or_else(|| WalletError::Import("no save_link_jwks configured".into()))?;
+        let jwks = Jwks::from_json(jwks).map_err(|e| WalletError::Config(e.to_string()))?;
+        let policy = SaveLinkPolicy {
+            audience: self.config.save_link_audience.clone(),
+            max_age_ms: 7 * 24 * 3_600_000,
+            leeway_ms: 5 * 60_000,
+        };
+        let batch = import_verified(token, &jwks, &policy, origin, self.clock.now())
+            .map_err(|e| WalletError::Import(e.to_string()))?;
         self.import_batch(batch)
     }
 

@@ -218,10 +218,16 @@ pub fn import_json(text: &str) -> Result<ImportBatch, ImportError> {
     b.finish()
 }
 
-/// Imports the `payload` section of a save-to-wallet JWT (signature not checked).
+/// Imports the `payload` section of a save-to-wallet JWT **without checking its
+/// signature** (tests, and hosts that verified it elsewhere); a wallet verifies with
+/// [`super::save_link::import_verified`].
 pub fn import_jwt(token: &str) -> Result<ImportBatch, ImportError> {
-    let claims = jwt::claims(token)?;
-    let parsed = json_reader::parse(&claims)?;
+    import_claims(&jwt::claims(token)?)
+}
+
+/// Imports the `payload` section of decoded JWT claims.
+pub(crate) fn import_claims(claims: &[u8]) -> Result<ImportBatch, ImportError> {
+    let parsed = json_reader::parse(claims)?;
     let root = Path::Root("");
     let doc = Item { v: &parsed.0, path: &root }.obj()?;
     let p = Path::Root("payload");

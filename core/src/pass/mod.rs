@@ -12,6 +12,7 @@ mod json_reader;
 mod jwt;
 pub mod model;
 pub mod push;
+pub mod save_link;
 pub mod update;
 
 pub use datetime::{parse_date_time, parse_date_time_with_offset, DateTimeBound, DateTimeError};
