@@ -327,3 +327,18 @@ fn an_object_of_an_unknown_class_fails_the_whole_bundle() {
     let e = run(&bundle(1, IAT, changes), &held(), None).unwrap_err();
     assert!(matches!(e, UpdateError::UnknownClass { .. }), "{e}");
 }
+
+/// The fuzz seeds (`tests/fixtures/passes/update-seeds/`) are valid payloads that apply.
+#[test]
+fn fuzz_seeds_decode_and_apply() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/passes/update-seeds/");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let update = decode_payload(&bytes).unwrap();
+        let a = apply(&update, &held(), None).unwrap();
+        assert!(!a.changes.is_empty());
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
+}
