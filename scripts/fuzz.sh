@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
   touch "$logs/start-$t"
   started=$SECONDS
   mkdir -p "corpus/$t"
-  if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json "corpus/$t/"; fi
+  if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json ../core/tests/fixtures/passes/display/*.json "corpus/$t/"; fi
   if [ "$t" = pass_update ]; then cp ../core/tests/fixtures/passes/update-seeds/*.json "corpus/$t/"; fi
   if [ "$t" = store_open ]; then cp ../store/tests/fixtures/*.redb "corpus/$t/" 2>/dev/null || true; fi
   cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \

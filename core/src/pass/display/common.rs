@@ -204,13 +204,11 @@ pub(super) fn image_uri(o: &Obj<'_, '_>) -> Result<Option<String>, ImportError> 
 /// An enum value in either casing Google uses (`FLIGHT_STATUS`, legacy `flightStatus`),
 /// normalized to `SCREAMING_SNAKE_CASE`.
 pub(super) fn enum_name(s: &str) -> String {
+    // Only camelCase (lower case letters, no underscore) gets underscores inserted.
+    let camel = !s.contains('_') && s.bytes().any(|b| b.is_ascii_lowercase());
     let mut out = String::with_capacity(s.len().saturating_add(4));
     for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase()
-            && i > 0
-            && !s.contains('_')
-            && s.chars().any(|c| c.is_ascii_lowercase())
-        {
+        if camel && i > 0 && c.is_ascii_uppercase() {
             out.push('_');
         }
         out.push(c.to_ascii_uppercase());
