@@ -477,8 +477,13 @@ impl Wallet {
 
     // ---- key sync --------------------------------------------------------------------
 
-    /// The device came online: fetch the key bundle if one is due.
+    /// The device came online: fetch the key bundle if one is due, and every issuer pass
+    /// feed that is due (their changes arrive as [`Notice::PassChanged`]; a feed failure
+    /// is logged and retried on its own schedule).
     pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
+        if let Err(e) = self.sync_pass_feeds(false) {
+            log::warn!("pass feeds: {e}");
+        }
         self.sync(Trigger::NetworkAvailable)
     }
 
