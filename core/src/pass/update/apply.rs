@@ -13,6 +13,8 @@
 //! - `addMessage`, `expire` and `remove` of a pass not held (the user removed it) are
 //!   skipped, so a feed never gets stuck on it; `addMessage` replaces a message with the
 //!   same `id` and drops the oldest beyond [`crate::pass::display::MAX_MESSAGES`].
+// Works on untrusted bundles: no panics.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

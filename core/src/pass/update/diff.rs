@@ -1,5 +1,7 @@
 //! What an issuer update changed on one pass, as typed events for notifications: the pass
 //! as shown before and after (object merged with its class) compared field by field.
+// Works on untrusted bundles: no panics.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use crate::pass::datetime::DateTimeBound;
 use crate::pass::display::{Details, DisplayDateTime, FlightStatus, Message, Vertical};

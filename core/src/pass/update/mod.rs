@@ -24,6 +24,8 @@
 //! (a replayed or older bundle is refused, [`UpdateError::Stale`]); `iat` is whole
 //! seconds since the epoch. Applying ([`apply`]) is pure; the wallet writes the result in
 //! one store transaction, then raises the [`PassChange`]s [`diff`] found.
+// Works on untrusted bundles: no panics.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod apply;
 mod decode;
