@@ -39,19 +39,22 @@ pub use transit::{PassengerType, TicketStatus, Transit, TransitType, TripType};
 
 pub(crate) use common::{message as read_message, read_class_details, read_object_details};
 
-/// Most `messages` on one class or object.
-pub const MAX_MESSAGES: usize = 20;
+// List caps bound abuse, not display: Google Wallet shows fewer (e.g. 10 text modules
+// from the class and 10 from the object) but issuers may send more, and a real pass must
+// never be refused for it. The 1 MiB document cap bounds the total.
+/// Most `messages` on one class or object (an update beyond it drops the oldest).
+pub const MAX_MESSAGES: usize = 100;
 /// Most `textModulesData` entries on one class or object.
-pub const MAX_TEXT_MODULES: usize = 20;
+pub const MAX_TEXT_MODULES: usize = 100;
 /// Most `linksModuleData.uris` on one class or object.
-pub const MAX_LINKS: usize = 20;
+pub const MAX_LINKS: usize = 100;
 /// Most `imageModulesData` entries on one class or object.
-pub const MAX_IMAGES: usize = 10;
+pub const MAX_IMAGES: usize = 50;
 /// Most `infoModuleData.labelValueRows`, and most `columns` in one row.
-pub const MAX_INFO_ROWS: usize = 20;
-pub const MAX_INFO_COLUMNS: usize = 8;
+pub const MAX_INFO_ROWS: usize = 50;
+pub const MAX_INFO_COLUMNS: usize = 10;
 /// Most `locations` on one class or object.
-pub const MAX_LOCATIONS: usize = 20;
+pub const MAX_LOCATIONS: usize = 100;
 /// Longest message or text-module body.
 pub const MAX_BODY_LEN: usize = 4096;
 /// Longest short code (IATA codes, gate, seat, terminal, station code, card number, PIN).
