@@ -44,6 +44,10 @@ pub struct WalletConfig {
     /// `Wallet.importSaveLink` verifies against it. `null`: no link verifies.
     #[uniffi(default = None)]
     pub save_link_jwks: Option<String>,
+    /// Where the save-link JWKS is fetched from when none is pinned
+    /// (`Wallet.refreshSaveLinkKeys`, through the app's `HttpTransport`).
+    #[uniffi(default = None)]
+    pub save_link_jwks_url: Option<String>,
     /// The `aud` a save link must carry for this wallet.
     #[uniffi(default = "hce-wallet")]
     pub save_link_audience: String,
@@ -67,6 +71,7 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
             device_id: c.device_id,
             pass_feeds: c.pass_feeds.into_iter().map(Into::into).collect(),
             save_link_jwks: c.save_link_jwks,
+            save_link_jwks_url: c.save_link_jwks_url,
             save_link_audience: c.save_link_audience,
             allow_unverified_save_links: c.allow_unverified_save_links,
         }

@@ -107,6 +107,14 @@ impl Wallet {
         })
     }
 
+    /// Fetches the save-link JWKS from `WalletConfig.saveLinkJwksUrl` if due (`force`:
+    /// now). Returns whether a new one was stored. Blocks on the transport.
+    pub fn refresh_save_link_keys(&self, force: bool) -> Result<bool, WalletError> {
+        guard("Wallet.refreshSaveLinkKeys", || {
+            Ok(self.inner.refresh_save_link_keys(force)? == hce_wallet::JwksRefresh::Updated)
+        })
+    }
+
     /// Every pass, sorted by object ID.
     pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
         guard("Wallet.listPasses", || {
@@ -336,6 +344,7 @@ mod tests {
             device_id: None,
             pass_feeds: vec![],
             save_link_jwks: None,
+            save_link_jwks_url: None,
             save_link_audience: "hce-wallet".into(),
             allow_unverified_save_links: false,
         };

@@ -36,6 +36,9 @@ pub struct WalletConfig {
     /// The issuers' save-link keys, a JWKS (RFC 7517) of RS256 keys, pinned by the app:
     /// [`crate::Wallet::import_save_link`] verifies against it. `None`: no link verifies.
     pub save_link_jwks: Option<String>,
+    /// Where the issuers' save-link JWKS is fetched from when none is pinned
+    /// ([`crate::Wallet::refresh_save_link_keys`], through the host transport).
+    pub save_link_jwks_url: Option<String>,
     /// The `aud` a save link must carry for this wallet.
     pub save_link_audience: String,
     /// Testing only: lets [`crate::Wallet::import_pass_json`] import a save-to-wallet JWT
@@ -54,6 +57,7 @@ impl Default for WalletConfig {
             device_id: None,
             pass_feeds: Vec::new(),
             save_link_jwks: None,
+            save_link_jwks_url: None,
             save_link_audience: "hce-wallet".into(),
             allow_unverified_save_links: false,
         }

@@ -32,6 +32,7 @@ use crate::notify::{Notice, Notifier, WalletListener};
 use crate::pass_feeds::{PassFeedOutcome, PassFeeds};
 use crate::passes::PassInfo;
 use crate::persist::Persist;
+use crate::save_links::{JwksRefresh, SaveLinkKeys};
 use crate::sync::{outcome_of, status_of, SyncOutcome, SyncStatus};
 use crate::tokens::{pinned_keys, TokenInfo, TokenRequest, UserRequestKind};
 use crate::{LockedPolicy, WalletConfig, WalletError};
@@ -125,6 +126,8 @@ pub struct Wallet {
     token_keys: PinnedRoots,
     /// Issuer pass-update feeds ([`crate::pass_feeds`]).
     pass_feeds: PassFeeds,
+    /// The keys save-to-wallet links verify with ([`crate::save_links`]).
+    save_links: SaveLinkKeys,
     config: WalletConfig,
 }
 
@@ -166,6 +169,7 @@ impl Wallet {
         let persist = Persist::open(path, &root_key)?;
         let saved = persist.load()?;
         let pass_feeds = PassFeeds::new(&config.pass_feeds, persist.store())?;
+        let save_links = SaveLinkKeys::new(&config, persist.store())?;
 
         let engine = Arc::new(
             SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
@@ -228,6 +232,7 @@ impl Wallet {
             persist,
             token_keys,
             pass_feeds,
+            save_links,
             config,
         };
         wallet.update_wanted_issuers();
@@ -295,7 +300,8 @@ impl Wallet {
     }
 
     /// Imports a save-to-wallet link's JWT after verifying it (`pass::save_link`): RS256
-    /// against the pinned [`WalletConfig::save_link_jwks`], `aud`, `typ`, `iat`/`exp`, and
+    /// against the pinned [`WalletConfig::save_link_jwks`] (else the JWKS last fetched by
+    /// [`Wallet::refresh_save_link_keys`]), `aud`, `typ`, `iat`/`exp`, and
     /// `origins` against `origin` (where the link was opened) when both are known. A link
     /// that does not verify stores nothing. Returns the imported object IDs.
     pub fn import_save_link(
@@ -303,10 +309,8 @@ impl Wallet {
         token: &str,
         origin: Option<&str>,
     ) -> Result<Vec<String>, WalletError> {
-        use hce_wallet_core::pass::save_link::{import_verified, Jwks, SaveLinkPolicy};
-        let jwks = (self.config.save_link_jwks.as_deref())
-            .ok_or_else(|| WalletError::Import("no save_link_jwks configured".into()))?;
-        let jwks = Jwks::from_json(jwks).map_err(|e| WalletError::Config(e.to_string()))?;
+        use hce_wallet_core::pass::save_link::{import_verified, SaveLinkPolicy};
+        let jwks = self.save_links.jwks()?;
         let policy = SaveLinkPolicy {
             audience: self.config.save_link_audience.clone(),
             max_age_ms: 7 * 24 * 3_600_000,
@@ -556,6 +560,21 @@ impl Wallet {
         self.update_wanted_issuers();
         self.notifier.flush();
         Ok(outcomes)
+    }
+
+    /// Fetches the save-link JWKS from [`WalletConfig::save_link_jwks_url`] through the
+    /// host transport if due (`force`: now). A JWKS that does not parse is refused and the
+    /// held one kept.
+    pub fn refresh_save_link_keys(&self, force: bool) -> Result<JwksRefresh, WalletError> {
+        let transport = (self.transport.as_ref())
+            .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        self.save_links.refresh(
+            force,
+            self.persist.store(),
+            transport.as_ref(),
+            &*self.clock,
+            &mut OsRandom,
+        )
     }
 
     /// Where key sync stands.
