@@ -14,19 +14,23 @@
 uniffi::setup_scaffolding!();
 
 pub mod aids;
+pub mod display;
 pub mod error;
 pub mod fast_path;
 pub mod http;
 pub mod listener;
 pub mod logging;
+pub mod pass_feed;
 pub mod types;
 pub mod wallet;
 
 pub use aids::{AidCategory, AidGroup, AidSet};
+pub use display::*;
 pub use error::WalletError;
 pub use http::{HttpError, HttpHeader, HttpMethod, HttpRequest, HttpResponse, HttpTransport};
 pub use listener::WalletListener;
 pub use logging::{set_log_sink, LogLevel, LogSink};
+pub use pass_feed::{FlightTime, PassChange, PassFeedConfig, PassFeedOutcome};
 pub use types::*;
 pub use wallet::Wallet;
 

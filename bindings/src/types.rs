@@ -42,6 +42,24 @@ pub struct WalletConfig {
     /// messages reach the wallet only through `applyTokenStatus`.
     #[uniffi(default = None)]
     pub token_service_url: Option<String>,
+    /// Issuer pass-update feeds, one per issuer with its pinned feed key.
+    #[uniffi(default = [])]
+    pub pass_feeds: Vec<crate::pass_feed::PassFeedConfig>,
+    /// The issuers' save-link keys (a JWKS of RS256 keys) the app pins;
+    /// `Wallet.importSaveLink` verifies against it. `null`: no link verifies.
+    #[uniffi(default = None)]
+    pub save_link_jwks: Option<String>,
+    /// Where the save-link JWKS is fetched from when none is pinned
+    /// (`Wallet.refreshSaveLinkKeys`, through the app's `HttpTransport`).
+    #[uniffi(default = None)]
+    pub save_link_jwks_url: Option<String>,
+    /// The `aud` a save link must carry for this wallet.
+    #[uniffi(default = "hce-wallet")]
+    pub save_link_audience: String,
+    /// Testing only: `importPassJson` accepts a save-to-wallet JWT without verifying its
+    /// signature. Never set in a shipped app.
+    #[uniffi(default = false)]
+    pub allow_unverified_save_links: bool,
 }
 
 impl From<WalletConfig> for hce_wallet::WalletConfig {
@@ -57,6 +75,11 @@ impl From<WalletConfig> for hce_wallet::WalletConfig {
             pinned_token_service_keys: c.pinned_token_service_keys,
             device_id: c.device_id,
             token_service_url: c.token_service_url,
+            pass_feeds: c.pass_feeds.into_iter().map(Into::into).collect(),
+            save_link_jwks: c.save_link_jwks,
+            save_link_jwks_url: c.save_link_jwks_url,
+            save_link_audience: c.save_link_audience,
+            allow_unverified_save_links: c.allow_unverified_save_links,
         }
     }
 }
@@ -274,6 +297,10 @@ pub enum WalletEvent {
     SyncFinished {
         outcome: SyncOutcome,
     },
+    /// An issuer's update changed a pass (`Wallet.syncPassFeeds`): show a notification.
+    PassChanged {
+        change: crate::pass_feed::PassChange,
+    },
     /// A terminal selected this payment token (the tap started).
     PaymentStarted {
         token_ref: String,
@@ -345,6 +372,7 @@ impl From<Notice> for WalletEvent {
         match n {
             Notice::Sync(outcome) => WalletEvent::SyncFinished { outcome: outcome.into() },
             Notice::AidSetChanged(set) => WalletEvent::AidSetChanged { aid_set: set.into() },
+            Notice::PassChanged(change) => WalletEvent::PassChanged { change: change.into() },
             Notice::Tap(e) => match e {
                 CoreEvent::Authenticated { collector, key_version } => {
                     WalletEvent::Authenticated { collector_id: id(collector), key_version }
@@ -437,7 +465,7 @@ impl From<hce_wallet::PassState> for PassState {
 
 /// A pass as the app lists it. The redemption value never crosses: it only leaves the
 /// device encrypted, to an authenticated terminal.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
 pub struct PassInfo {
     pub object_id: String,
     pub class_id: String,
@@ -455,6 +483,20 @@ pub struct PassInfo {
     pub balance_label: Option<String>,
     /// What the last terminal pushed for this pass (PUSH DATA).
     pub last_terminal_update: Option<TerminalUpdateInfo>,
+    /// Account, ticket holder or passenger name; a generic pass's subheader.
+    pub subtitle: Option<String>,
+    /// Account ID, card number, ticket number or confirmation code.
+    pub reference: Option<String>,
+    /// `#rrggbb`.
+    pub hex_background_color: Option<String>,
+    /// The logo's URI (untrusted: the app decides whether to fetch it).
+    pub logo_uri: Option<String>,
+    /// `validTimeInterval`: valid for `valid_from <= now < valid_until` (each optional;
+    /// an instant has offset 0, a local time none).
+    pub valid_from: Option<crate::display::PassDateTime>,
+    pub valid_until: Option<crate::display::PassDateTime>,
+    /// Messages, modules and the vertical's own fields (see [`crate::display`]).
+    pub display: crate::display::PassDisplay,
 }
 
 /// The last PUSH DATA update of a pass.
@@ -523,6 +565,13 @@ impl From<hce_wallet::PassInfo> for PassInfo {
             balance: p.balance,
             balance_label: p.balance_label,
             last_terminal_update: p.last_terminal_update.map(TerminalUpdateInfo::from),
+            subtitle: p.subtitle,
+            reference: p.reference,
+            hex_background_color: p.hex_background_color,
+            logo_uri: p.logo_uri,
+            valid_from: crate::pass_feed::bound(p.valid_time_interval.start),
+            valid_until: crate::pass_feed::bound(p.valid_time_interval.end),
+            display: p.details.into(),
         }
     }
 }

@@ -94,6 +94,27 @@ impl Wallet {
         })
     }
 
+    /// Imports a save-to-wallet link's JWT after verifying it against the pinned
+    /// `WalletConfig.saveLinkJwks` (RS256, `aud`, `typ`, `iat`/`exp`, `origins` against
+    /// `origin` when given). A link that does not verify stores nothing.
+    pub fn import_save_link(
+        &self,
+        token: String,
+        origin: Option<String>,
+    ) -> Result<Vec<String>, WalletError> {
+        guard("Wallet.importSaveLink", || {
+            Ok(self.inner.import_save_link(&token, origin.as_deref())?)
+        })
+    }
+
+    /// Fetches the save-link JWKS from `WalletConfig.saveLinkJwksUrl` if due (`force`:
+    /// now). Returns whether a new one was stored. Blocks on the transport.
+    pub fn refresh_save_link_keys(&self, force: bool) -> Result<bool, WalletError> {
+        guard("Wallet.refreshSaveLinkKeys", || {
+            Ok(self.inner.refresh_save_link_keys(force)? == hce_wallet::JwksRefresh::Updated)
+        })
+    }
+
     /// Every pass, sorted by object ID.
     pub fn list_passes(&self) -> Result<Vec<PassInfo>, WalletError> {
         guard("Wallet.listPasses", || {
@@ -103,6 +124,14 @@ impl Wallet {
 
     pub fn get_pass(&self, object_id: String) -> Result<PassInfo, WalletError> {
         guard("Wallet.getPass", || Ok(self.inner.get_pass(&object_id)?.into()))
+    }
+
+    /// A gift card's PIN, for the moment the user asks to see it (`null` if it has none).
+    /// Never log it.
+    pub fn gift_card_pin(&self, object_id: String) -> Result<Option<String>, WalletError> {
+        guard("Wallet.giftCardPin", || {
+            Ok(self.inner.gift_card_pin(&object_id)?.map(|p| p.as_str().to_owned()))
+        })
     }
 
     /// Removes a pass; returns whether it existed.
@@ -153,6 +182,14 @@ impl Wallet {
     /// Fetch the key bundle now. Blocks on the transport.
     pub fn sync_now(&self) -> Result<SyncOutcome, WalletError> {
         guard("Wallet.syncNow", || Ok(self.inner.sync_now()?.into()))
+    }
+
+    /// Fetches every issuer pass-update feed that is due (`force`: the user asked).
+    /// Blocks on the transport. Changes also arrive as `WalletEvent.PassChanged`.
+    pub fn sync_pass_feeds(&self, force: bool) -> Result<Vec<crate::PassFeedOutcome>, WalletError> {
+        guard("Wallet.syncPassFeeds", || {
+            Ok(self.inner.sync_pass_feeds(force)?.into_iter().map(Into::into).collect())
+        })
     }
 
     /// The newest `limit` entries of the encrypted activity log, oldest first.
@@ -321,6 +358,11 @@ mod tests {
             pinned_token_service_keys: vec![],
             device_id: None,
             token_service_url: None,
+            pass_feeds: vec![],
+            save_link_jwks: None,
+            save_link_jwks_url: None,
+            save_link_audience: "hce-wallet".into(),
+            allow_unverified_save_links: false,
         };
         let rec = Arc::new(Recording::default());
         let listener: Arc<dyn WalletListener> = rec.clone();

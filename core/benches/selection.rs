@@ -41,6 +41,7 @@ fn object(id: String, class_id: String) -> PassObject {
         user_smart_tap_disabled: false,
         display: Default::default(),
         last_terminal_update: None,
+        details: Default::default(),
     }
 }
 
@@ -52,6 +53,7 @@ fn class(id: String, redeemers: Vec<u64>) -> PassClass {
         enable_smart_tap: true,
         redemption_issuers: redeemers,
         display: Default::default(),
+        details: Default::default(),
     }
 }
 

@@ -319,3 +319,29 @@ fn decisions_stay_consistent_while_another_thread_writes() {
     assert_eq!(engine.candidates(COFFEE_FOO).len(), 2 + 1_000);
     assert_eq!(engine.candidates(MOCHA_R_US), [R_BASIC]);
 }
+
+#[test]
+fn an_issuer_pass_update_keeps_the_users_choice() {
+    use hce_wallet_core::pass::update::{apply, decode_payload, Held};
+    let engine = coffee();
+    engine.choose(MY_REWARDS, now()).unwrap();
+    assert_eq!(sent(engine.select(&request(COFFEE_FOO))), MY_REWARDS);
+    // Issuer 456 raises the stars and sends a message; applied as the wallet does.
+    let payload = r#"{"v":1,"issuer":"456","seq":1,"iat":1800000000,"changes":[
+        {"upsert":{"loyaltyObjects":[{"id":"456.customer-my-rewards","classId":"456.my-rewards",
+          "state":"ACTIVE","smartTapRedemptionValue":"MR-77",
+          "loyaltyPoints":{"label":"Stars","balance":{"int":99}}}]}},
+        {"addMessage":{"id":"456.my-rewards","message":{"header":"Hello"}}}]}"#;
+    let update = decode_payload(payload.as_bytes()).unwrap();
+    let snap = engine.snapshot();
+    let applied = apply(&update, &Held::new(snap.classes, snap.objects), None).unwrap();
+    engine
+        .apply_import(hce_wallet_core::pass::ImportBatch {
+            classes: applied.classes,
+            objects: applied.objects,
+        })
+        .unwrap();
+    let o = engine.object(MY_REWARDS).unwrap();
+    assert_eq!(o.balance.unwrap().value, BalanceValue::Int(99));
+    assert_eq!(sent(engine.select(&request(COFFEE_FOO))), MY_REWARDS, "the choice survived");
+}

@@ -69,6 +69,7 @@ fn class_strategy(k: usize) -> impl Strategy<Value = PassClass> {
             enable_smart_tap: enable,
             redemption_issuers: redeemers,
             display: Default::default(),
+            details: Default::default(),
         })
 }
 
@@ -108,6 +109,7 @@ fn object_strategy(k: usize, n_classes: usize) -> impl Strategy<Value = (usize, 
                     user_smart_tap_disabled: toggled,
                     display: ObjectDisplay::default(),
                     last_terminal_update: None,
+                    details: Default::default(),
                 },
             )
         })
@@ -361,7 +363,7 @@ proptest! {
 enum Op {
     Issuer(Issuer),
     RemoveIssuer(u64),
-    Class(PassClass),
+    Class(Box<PassClass>),
     RemoveClass(usize),
     Object(Box<PassObject>),
     RemoveObject(usize),
@@ -371,7 +373,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         (1u64..=4).prop_flat_map(issuer_strategy).prop_map(Op::Issuer),
         (1u64..=4).prop_map(Op::RemoveIssuer),
-        (0usize..5).prop_flat_map(class_strategy).prop_map(Op::Class),
+        (0usize..5).prop_flat_map(class_strategy).prop_map(|c| Op::Class(Box::new(c))),
         (0usize..5).prop_map(Op::RemoveClass),
         (0usize..10)
             .prop_flat_map(|k| object_strategy(k, 5))
@@ -399,7 +401,8 @@ proptest! {
                     world.issuers.retain(|x| x.id != id);
                     engine.remove_issuer(id);
                 }
-                Op::Class(mut c) => {
+                Op::Class(c) => {
+                    let mut c = *c;
                     // Keep the vertical of objects already held (the engine refuses others).
                     if let Some(o) = world.objects.iter().find(|o| o.class_id == c.id) {
                         c.pass_type = o.pass_type;

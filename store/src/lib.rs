@@ -37,6 +37,7 @@ pub mod fuzzing;
 pub mod keys;
 pub mod model;
 pub mod outbox;
+pub mod pass_feed;
 pub mod ports;
 pub mod records;
 pub mod schema;
@@ -50,6 +51,7 @@ mod wallet_state;
 pub use error::{Result, StoreError};
 pub use keys::{RootKey, KEY_ENV_VAR};
 pub use model::BundleOutcome;
+pub use pass_feed::PassFeedState;
 pub use records::*;
 /// The database engine, re-exported for [`Store::open_with_backend`].
 pub use redb;

@@ -79,6 +79,7 @@ impl PassClassRecord {
             enable_smart_tap: self.smart_tap_enabled,
             redemption_issuers: self.redemption_issuers.clone(),
             display: ClassDisplay::default(),
+            details: Default::default(),
         });
         m.enable_smart_tap = self.smart_tap_enabled;
         m.redemption_issuers = self.redemption_issuers.clone();
@@ -111,6 +112,7 @@ impl PassObjectRecord {
             user_smart_tap_disabled: false,
             display: ObjectDisplay::default(),
             last_terminal_update: None,
+            details: Default::default(),
         });
         m.state = match self.state {
             ObjectState::Active => PassState::Active,
@@ -174,30 +176,8 @@ impl Store {
         kind: &str,
         on_tap: bool,
     ) -> Result<usize> {
-        let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
-        for o in objects {
-            by_class.entry(o.class_id.as_str()).or_default().push(PassObjectRecord::from_model(o));
-        }
-        let classes: BTreeMap<&str, PassClassRecord> =
-            classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
         let body = |txn: &redb::WriteTransaction, crypto: &crate::codec::Crypto| {
-            for (id, class) in &classes {
-                let objects = by_class.remove(id).unwrap_or_default();
-                validate_import(class, &objects)?;
-                import_in(txn, crypto, class, &objects)?;
-            }
-            for (id, objects) in &by_class {
-                let stored = get::<PassClassRecord>(
-                    &txn.open_table(PASS_CLASSES_T)?,
-                    crypto,
-                    CURRENT_SCHEMA,
-                    id.as_bytes(),
-                )?
-                .ok_or_else(|| StoreError::Invalid("object of an unknown class".into()))?;
-                validate_import(&stored, objects)?;
-                import_in(txn, crypto, &stored, objects)?;
-            }
-            let n = objects.len();
+            let n = write_models_in(txn, crypto, classes, objects)?;
             let e = event(kind, None, None, format!("{n} objects"));
             append_event(txn, crypto, self.options.event_cap, e)?;
             Ok(n)
@@ -233,4 +213,37 @@ impl Store {
             false => Ok(BundleOutcome::AlreadyCurrent),
         }
     }
+}
+
+/// Writes core classes and objects inside `txn` (objects without their class here join
+/// the stored class). Returns the number of objects written.
+pub(crate) fn write_models_in(
+    txn: &redb::WriteTransaction,
+    crypto: &crate::codec::Crypto,
+    classes: &[PassClass],
+    objects: &[PassObject],
+) -> Result<usize> {
+    let mut by_class: BTreeMap<&str, Vec<PassObjectRecord>> = BTreeMap::new();
+    for o in objects {
+        by_class.entry(o.class_id.as_str()).or_default().push(PassObjectRecord::from_model(o));
+    }
+    let classes: BTreeMap<&str, PassClassRecord> =
+        classes.iter().map(|c| (c.id.as_str(), PassClassRecord::from_model(c))).collect();
+    for (id, class) in &classes {
+        let objects = by_class.remove(id).unwrap_or_default();
+        validate_import(class, &objects)?;
+        import_in(txn, crypto, class, &objects)?;
+    }
+    for (id, objects) in &by_class {
+        let stored = get::<PassClassRecord>(
+            &txn.open_table(PASS_CLASSES_T)?,
+            crypto,
+            CURRENT_SCHEMA,
+            id.as_bytes(),
+        )?
+        .ok_or_else(|| StoreError::Invalid("object of an unknown class".into()))?;
+        validate_import(&stored, objects)?;
+        import_in(txn, crypto, &stored, objects)?;
+    }
+    Ok(objects.len())
 }

@@ -104,7 +104,7 @@ pub(crate) fn collector_key_raw(c: CollectorId, version: u32) -> Vec<u8> {
 
 /// A pass class (Google Wallet class: issuer, vertical, Smart Tap switch and redemption
 /// issuers, spec §12.1).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PassClassRecord {
     pub class_id: String,
     pub issuer_id: IssuerId,

@@ -15,7 +15,10 @@
 //!   data, life cycle, keys, ATC, log). Migrating from 2 drops the placeholder records: no
 //!   build could provision a token before schema 3. The `outbox` table
 //!   ([`crate::outbox`]) came later within schema 3: opening a file without it creates it
-//!   empty (older builds ignore it).
+//!   empty (older builds ignore it). The core models kept in pass records gained their
+//!   display `details` (issue #17) within schema 3 too: the field is `serde(default)`, so
+//!   a record without it decodes with empty details and an older build skips it (serde
+//!   ignores unknown map keys); no value changed meaning, so no re-sealing migration.
 //!
 //! `tests/fixtures/store-v1.redb` is a frozen v1 file (written by the ignored generator test
 //! below); `tests/schema.rs` must keep opening it.

@@ -317,25 +317,8 @@ impl Store {
     /// Removes one pass object (and its index entries). `NotFound` if absent.
     pub fn remove_pass(&self, object_id: &str) -> Result<()> {
         self.write(|txn, crypto| {
-            let mut objects = txn.open_table(PASS_OBJECTS_T)?;
-            let Some(obj) =
-                get::<PassObjectRecord>(&objects, crypto, CURRENT_SCHEMA, object_id.as_bytes())?
-            else {
+            if !remove_in(txn, crypto, object_id)? {
                 return Err(StoreError::NotFound("pass".into()));
-            };
-            delete::<PassObjectRecord>(&mut objects, crypto, object_id.as_bytes())?;
-            let mut classes = txn.open_table(PASS_CLASSES_T)?;
-            let class =
-                get::<PassClassRecord>(&classes, crypto, CURRENT_SCHEMA, obj.class_id.as_bytes())?;
-            if let Some(mut class) = class {
-                class.objects.retain(|o| o != object_id);
-                put(&mut classes, crypto, CURRENT_SCHEMA, &class)?;
-                let mut index = txn.open_table(SELECTION_INDEX_T)?;
-                for issuer in &class.redemption_issuers {
-                    index_update(&mut index, crypto, *issuer, |ids| {
-                        ids.retain(|o| o != object_id)
-                    })?;
-                }
             }
             let e = event("remove", None, Some(object_id.to_string()), String::new());
             append_event(txn, crypto, self.options.event_cap, e).map(drop)
@@ -896,6 +879,28 @@ pub(crate) fn import_in(
     let mut stored = class.clone();
     stored.objects = ids;
     put(&mut ctab, crypto, CURRENT_SCHEMA, &stored)
+}
+
+/// Removes one pass object and its index entries inside `txn`; `false` if absent.
+pub(crate) fn remove_in(txn: &WriteTransaction, crypto: &Crypto, object_id: &str) -> Result<bool> {
+    let mut objects = txn.open_table(PASS_OBJECTS_T)?;
+    let Some(obj) =
+        get::<PassObjectRecord>(&objects, crypto, CURRENT_SCHEMA, object_id.as_bytes())?
+    else {
+        return Ok(false);
+    };
+    delete::<PassObjectRecord>(&mut objects, crypto, object_id.as_bytes())?;
+    let mut classes = txn.open_table(PASS_CLASSES_T)?;
+    let class = get::<PassClassRecord>(&classes, crypto, CURRENT_SCHEMA, obj.class_id.as_bytes())?;
+    if let Some(mut class) = class {
+        class.objects.retain(|o| o != object_id);
+        put(&mut classes, crypto, CURRENT_SCHEMA, &class)?;
+        let mut index = txn.open_table(SELECTION_INDEX_T)?;
+        for issuer in &class.redemption_issuers {
+            index_update(&mut index, crypto, *issuer, |ids| ids.retain(|o| o != object_id))?;
+        }
+    }
+    Ok(true)
 }
 
 fn index_update(

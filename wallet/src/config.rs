@@ -36,6 +36,19 @@ pub struct WalletConfig {
     /// through messages the app hands in ([`crate::Wallet::apply_token_status`], …) and
     /// the user's requests are queued without being sent.
     pub token_service_url: Option<String>,
+    /// Issuer pass-update feeds, one per issuer, each with its pinned feed key.
+    pub pass_feeds: Vec<crate::pass_feeds::PassFeedConfig>,
+    /// The issuers' save-link keys, a JWKS (RFC 7517) of RS256 keys, pinned by the app:
+    /// [`crate::Wallet::import_save_link`] verifies against it. `None`: no link verifies.
+    pub save_link_jwks: Option<String>,
+    /// Where the issuers' save-link JWKS is fetched from when none is pinned
+    /// ([`crate::Wallet::refresh_save_link_keys`], through the host transport).
+    pub save_link_jwks_url: Option<String>,
+    /// The `aud` a save link must carry for this wallet.
+    pub save_link_audience: String,
+    /// Testing only: lets [`crate::Wallet::import_pass_json`] import a save-to-wallet JWT
+    /// **without verifying its signature**. Never set in a shipped app.
+    pub allow_unverified_save_links: bool,
 }
 
 impl Default for WalletConfig {
@@ -48,6 +61,11 @@ impl Default for WalletConfig {
             pinned_token_service_keys: Vec::new(),
             device_id: None,
             token_service_url: None,
+            pass_feeds: Vec::new(),
+            save_link_jwks: None,
+            save_link_jwks_url: None,
+            save_link_audience: "hce-wallet".into(),
+            allow_unverified_save_links: false,
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::aids::AidSet;
 use crate::sync::SyncOutcome;
 
 /// What the host hears from the wallet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     /// A decision or occurrence of a tap (see [`WalletEvent`]).
     Tap(WalletEvent),
@@ -25,6 +25,8 @@ pub enum Notice {
     /// The AIDs to route to this wallet changed (a token became Active or stopped being
     /// so): the host re-registers them ([`crate::Wallet::aid_set`]).
     AidSetChanged(AidSet),
+    /// An issuer's pass-update bundle changed a pass (for a notification).
+    PassChanged(crate::pass_feeds::PassChange),
 }
 
 /// Implemented by the host app. Called on the thread that called the wallet, after the

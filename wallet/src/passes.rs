@@ -1,11 +1,13 @@
 //! What the host sees of a pass: identifiers and display fields, never the redemption
 //! value (it only leaves the device encrypted, to an authenticated terminal).
 
-use hce_wallet_core::pass::{BalanceValue, PassClass, PassObject, PassState, TerminalUpdate};
+use hce_wallet_core::pass::{
+    BalanceValue, Details, PassClass, PassObject, PassState, TerminalUpdate, ValidTimeInterval,
+};
 use hce_wallet_core::ports::{IssuerId, PassType};
 
 /// A pass as listed to the app.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PassInfo {
     pub object_id: String,
     pub class_id: String,
@@ -25,6 +27,20 @@ pub struct PassInfo {
     pub balance_label: Option<String>,
     /// What the last terminal pushed for this pass (PUSH DATA, spec §6.6).
     pub last_terminal_update: Option<TerminalUpdateInfo>,
+    /// Account, ticket holder or passenger name; generic `subheader`.
+    pub subtitle: Option<String>,
+    /// Account ID, card number, ticket number or confirmation code.
+    pub reference: Option<String>,
+    /// `#rrggbb` (the object's, else the class's).
+    pub hex_background_color: Option<String>,
+    /// The class's logo URI (untrusted: the app decides whether to fetch it).
+    pub logo_uri: Option<String>,
+    /// `validTimeInterval`: the pass is valid for `start <= now < end`.
+    pub valid_time_interval: ValidTimeInterval,
+    /// Everything else shown (`hce_wallet_core::pass::display`): class modules then the
+    /// object's, the vertical's fields object over class. A gift card PIN is in here as a
+    /// redacted secret; the bindings expose only whether there is one.
+    pub details: Details,
 }
 
 /// The last PUSH DATA update of a pass, as the app shows it ("Redeemed at the till").
@@ -55,7 +71,7 @@ impl From<&TerminalUpdate> for TerminalUpdateInfo {
 
 /// Balance text: integers and text as they are, money as units with two or more decimals
 /// and the currency code.
-fn balance_text(v: &BalanceValue) -> String {
+pub fn balance_text(v: &BalanceValue) -> String {
     match v {
         BalanceValue::Int(n) => n.to_string(),
         BalanceValue::Double(d) => d.to_string(),
@@ -94,6 +110,16 @@ impl PassInfo {
             balance: o.balance.as_ref().map(|b| balance_text(&b.value)),
             balance_label: o.balance.as_ref().and_then(|b| b.label.clone()),
             last_terminal_update: o.last_terminal_update.as_ref().map(TerminalUpdateInfo::from),
+            subtitle: o.display.subtitle.clone(),
+            reference: o.display.reference.clone(),
+            hex_background_color: (o.display.hex_background_color.clone())
+                .or_else(|| class.and_then(|c| c.display.hex_background_color.clone())),
+            logo_uri: class.and_then(|c| c.display.logo_uri.clone()),
+            valid_time_interval: o.valid_time_interval,
+            details: match class {
+                Some(c) => Details::merged(&c.details, &o.details),
+                None => o.details.clone(),
+            },
         }
     }
 }

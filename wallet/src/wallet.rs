@@ -32,8 +32,10 @@ use crate::activity::Activity;
 use crate::aids::AidSet;
 use crate::issuers::refresh_issuers;
 use crate::notify::{Notice, Notifier, WalletListener};
+use crate::pass_feeds::{PassFeedOutcome, PassFeeds};
 use crate::passes::PassInfo;
 use crate::persist::Persist;
+use crate::save_links::{JwksRefresh, SaveLinkKeys};
 use crate::sync::{outcome_of, status_of, SyncOutcome, SyncStatus};
 use crate::token_sync::{TokenSync, TokenSyncCell};
 use crate::tokens::{pinned_keys, TokenInfo, TokenRequest, UserRequestKind};
@@ -131,6 +133,10 @@ pub struct Wallet {
     token_keys: PinnedRoots,
     /// The AID set last reported to the host (see [`Wallet::aid_set`]).
     aids: Mutex<AidSet>,
+    /// Issuer pass-update feeds ([`crate::pass_feeds`]).
+    pass_feeds: PassFeeds,
+    /// The keys save-to-wallet links verify with ([`crate::save_links`]).
+    save_links: SaveLinkKeys,
     config: WalletConfig,
 }
 
@@ -171,6 +177,8 @@ impl Wallet {
         let token_keys = pinned_keys(&config.pinned_token_service_keys)?;
         let persist = Persist::open(path, &root_key)?;
         let saved = persist.load()?;
+        let pass_feeds = PassFeeds::new(&config.pass_feeds, persist.store())?;
+        let save_links = SaveLinkKeys::new(&config, persist.store())?;
 
         let engine = Arc::new(
             SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
@@ -248,6 +256,8 @@ impl Wallet {
             persist,
             token_keys,
             aids: Mutex::new(AidSet::for_tokens(&[])),
+            pass_feeds,
+            save_links,
             config,
         };
         wallet.refresh_aid_set();
@@ -299,8 +309,41 @@ impl Wallet {
 
     /// Imports Google Wallet JSON (REST resources, a list, or a save-to-wallet JWT
     /// payload). All or nothing. Returns the imported object IDs.
+    ///
+    /// A save-to-wallet JWT is refused here (it must be verified:
+    /// [`Wallet::import_save_link`]) unless the test-only
+    /// [`WalletConfig::allow_unverified_save_links`] is set.
     pub fn import_pass_json(&self, json: &str) -> Result<Vec<String>, WalletError> {
+        let trimmed = json.trim();
+        let is_jwt = !trimmed.starts_with('{') && trimmed.split('.').count() == 3;
+        if is_jwt && !self.config.allow_unverified_save_links {
+            return Err(WalletError::Import(
+                "a save-to-wallet JWT must be verified: use import_save_link".into(),
+            ));
+        }
         let batch = import_json(json).map_err(|e| WalletError::Import(e.to_string()))?;
+        self.import_batch(batch)
+    }
+
+    /// Imports a save-to-wallet link's JWT after verifying it (`pass::save_link`): RS256
+    /// against the pinned [`WalletConfig::save_link_jwks`] (else the JWKS last fetched by
+    /// [`Wallet::refresh_save_link_keys`]), `aud`, `typ`, `iat`/`exp`, and
+    /// `origins` against `origin` (where the link was opened) when both are known. A link
+    /// that does not verify stores nothing. Returns the imported object IDs.
+    pub fn import_save_link(
+        &self,
+        token: &str,
+        origin: Option<&str>,
+    ) -> Result<Vec<String>, WalletError> {
+        use hce_wallet_core::pass::save_link::{import_verified, SaveLinkPolicy};
+        let jwks = self.save_links.jwks()?;
+        let policy = SaveLinkPolicy {
+            audience: self.config.save_link_audience.clone(),
+            max_age_ms: 7 * 24 * 3_600_000,
+            leeway_ms: 5 * 60_000,
+        };
+        let batch = import_verified(token, &jwks, &policy, origin, self.clock.now())
+            .map_err(|e| WalletError::Import(e.to_string()))?;
         self.import_batch(batch)
     }
 
@@ -368,6 +411,18 @@ impl Wallet {
         let object = (self.engine.object(object_id))
             .ok_or_else(|| WalletError::NoSuchPass(object_id.to_owned()))?;
         Ok(self.info(&object))
+    }
+
+    /// A gift card's PIN, for the moment the user asks to see it (never logged; `None` if
+    /// the pass has none).
+    pub fn gift_card_pin(&self, object_id: &str) -> Result<Option<Zeroizing<String>>, WalletError> {
+        let info = self.get_pass(object_id)?;
+        Ok(match info.details.vertical {
+            hce_wallet_core::pass::Vertical::GiftCard(g) => {
+                g.pin.map(|p| Zeroizing::new(p.expose().to_owned()))
+            }
+            _ => None,
+        })
     }
 
     fn info(&self, object: &PassObject) -> PassInfo {
@@ -452,19 +507,24 @@ impl Wallet {
 
     // ---- key sync --------------------------------------------------------------------
 
-    /// The device came online: send the user's queued token requests, fetch the token
-    /// status and ask for keys where needed (when a token service is configured), then
-    /// fetch the key bundle if one is due. Returns key sync's outcome (`Skipped` when only
-    /// token sync is configured); token sync reports through payment events and
-    /// [`Wallet::sync_tokens`].
+    /// The device came online: the token service first when one is configured (the
+    /// user's queued requests, the status window, keys where they run low), then every
+    /// issuer pass feed that is due (changes arrive as [`Notice::PassChanged`]), then the
+    /// key bundle if one is due. Token and feed failures are logged and retried on their
+    /// own schedules (see [`Wallet::sync_tokens`], [`Wallet::sync_pass_feeds`]). Returns key
+    /// sync's outcome (`Skipped` when only the others are configured).
     pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
         if self.token_sync.is_some() {
             if let Err(e) = self.run_token_sync(Urgency::Routine) {
                 log::warn!("token sync on network available: {e}");
             }
-            if self.sync.is_none() {
-                return Ok(SyncOutcome::Skipped { reason: "key sync is not configured".into() });
-            }
+        }
+        if let Err(e) = self.sync_pass_feeds(false) {
+            log::warn!("pass feeds: {e}");
+        }
+        if self.sync.is_none() && (self.token_sync.is_some() || !self.config.pass_feeds.is_empty())
+        {
+            return Ok(SyncOutcome::Skipped { reason: "key sync is not configured".into() });
         }
         self.sync(Trigger::NetworkAvailable)
     }
@@ -506,6 +566,53 @@ impl Wallet {
         self.notifier.flush();
         saved?;
         Ok(outcome)
+    }
+
+    /// Fetches every issuer's pass-update feed that is due (`force`: the user asked, so
+    /// freshness is skipped; only a server's `Retry-After` holds it back), applies new
+    /// bundles and raises what changed as [`Notice::PassChanged`].
+    pub fn sync_pass_feeds(&self, force: bool) -> Result<Vec<PassFeedOutcome>, WalletError> {
+        if self.pass_feeds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let transport = (self.transport.as_ref())
+            .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        let urgency = if force { Urgency::Forced } else { Urgency::Routine };
+        let outcomes = self.pass_feeds.run(
+            urgency,
+            &mut crate::pass_feeds::Parts {
+                store: self.persist.store(),
+                engine: &self.engine,
+                transport: transport.as_ref(),
+                clock: &*self.clock,
+                rng: &mut OsRandom,
+            },
+        );
+        for o in &outcomes {
+            if let PassFeedOutcome::Updated { changes, .. } = o {
+                for c in changes {
+                    self.notifier.push(Notice::PassChanged(c.clone()));
+                }
+            }
+        }
+        self.update_wanted_issuers();
+        self.notifier.flush();
+        Ok(outcomes)
+    }
+
+    /// Fetches the save-link JWKS from [`WalletConfig::save_link_jwks_url`] through the
+    /// host transport if due (`force`: now). A JWKS that does not parse is refused and the
+    /// held one kept.
+    pub fn refresh_save_link_keys(&self, force: bool) -> Result<JwksRefresh, WalletError> {
+        let transport = (self.transport.as_ref())
+            .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        self.save_links.refresh(
+            force,
+            self.persist.store(),
+            transport.as_ref(),
+            &*self.clock,
+            &mut OsRandom,
+        )
     }
 
     /// Where key sync stands.

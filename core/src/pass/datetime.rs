@@ -52,6 +52,13 @@ const MS_PER_DAY: i64 = 86_400_000;
 
 /// Parses `YYYY-MM-DD(T|t)HH:MM[:SS[.fraction]][Z|z|±HH:MM[:SS]]`.
 pub fn parse_date_time(s: &str) -> Result<DateTimeBound, DateTimeError> {
+    parse_date_time_with_offset(s).map(|(bound, _)| bound)
+}
+
+/// As [`parse_date_time`], also returning the offset the value was written in (seconds
+/// east of UTC; `Some(0)` for `Z`, `None` for a local date-time), so a pass can show a
+/// departure in the airport's own time.
+pub fn parse_date_time_with_offset(s: &str) -> Result<(DateTimeBound, Option<i32>), DateTimeError> {
     if s.len() > MAX_LEN {
         return Err(DateTimeError { reason: "too long", at: MAX_LEN });
     }
@@ -95,10 +102,10 @@ pub fn parse_date_time(s: &str) -> Result<DateTimeBound, DateTimeError> {
     let days = crate::time::days_from_civil(year, month, day);
     let wall_ms = days * MS_PER_DAY + (hour * 3600 + minute * 60 + second) * 1000 + millis;
     let bound = match c.peek() {
-        None => DateTimeBound::Local { wall_ms },
+        None => (DateTimeBound::Local { wall_ms }, None),
         Some(b'Z' | b'z') => {
             c.at += 1;
-            DateTimeBound::Instant { utc_ms: wall_ms }
+            (DateTimeBound::Instant { utc_ms: wall_ms }, Some(0))
         }
         Some(sign @ (b'+' | b'-')) => {
             c.at += 1;
@@ -113,9 +120,15 @@ pub fn parse_date_time(s: &str) -> Result<DateTimeBound, DateTimeError> {
             if oh > 23 || om > 59 || os > 59 {
                 return Err(c.err_back(2, "offset out of range"));
             }
-            let offset_ms = (oh * 3600 + om * 60 + os) * 1000;
-            let utc_ms = if sign == b'+' { wall_ms - offset_ms } else { wall_ms + offset_ms };
-            DateTimeBound::Instant { utc_ms }
+            let offset_s = oh * 3600 + om * 60 + os;
+            let offset_ms = offset_s * 1000;
+            let (utc_ms, east) = if sign == b'+' {
+                (wall_ms - offset_ms, offset_s)
+            } else {
+                (wall_ms + offset_ms, -offset_s)
+            };
+            // |offset| < 86 400 s: always fits an i32.
+            (DateTimeBound::Instant { utc_ms }, i32::try_from(east).ok())
         }
         Some(_) => return Err(c.err("unexpected character after the time")),
     };
@@ -231,6 +244,15 @@ mod tests {
         assert_eq!(utc("2024-03-01T10:11Z"), utc("2024-03-01T10:11:00Z"));
         assert_eq!(utc("0000-01-01T00:00:00Z"), -62_167_219_200_000);
         assert_eq!(utc("9999-12-31T23:59:59Z"), 253_402_300_799_000);
+    }
+
+    #[test]
+    fn offsets_are_kept_as_written() {
+        let at = |s| parse_date_time_with_offset(s).unwrap().1;
+        assert_eq!(at("2027-03-05T06:20:00+05:30"), Some(19_800));
+        assert_eq!(at("2027-03-05T06:20:00-04:00"), Some(-14_400));
+        assert_eq!(at("2027-03-05T06:20:00Z"), Some(0));
+        assert_eq!(at("2027-03-05T06:20:00"), None);
     }
 
     #[test]

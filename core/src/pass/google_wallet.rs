@@ -1,5 +1,7 @@
 //! Import of Google Wallet pass JSON as issuers write it (Google Wallet REST API v1
-//! resources, and the `payload` section of a "save to wallet" JWT), smart-tap spec §12.1.
+//! resources, and the `payload` section of a "save to wallet" JWT), smart-tap spec §12.1. What only
+//! shows a pass (messages, modules, the verticals' own fields) is read by
+//! [`super::display`].
 //!
 //! Accepted documents ([`import_json`] detects which):
 //! - a compact JWT (`xxx.yyy.zzz`) or its decoded claims `{"payload": {...}}`;
@@ -19,7 +21,8 @@
 //! `loyaltyPoints.balance` is one of `int`/`double`/`money`/`string`, a gift card's
 //! `balance` is `Money`. Unknown fields are ignored; a known field that is missing or
 //! mistyped fails the whole import with its JSON path. An import returns a complete
-//! [`ImportBatch`] or an error, never part of one. A gift card's `pin` is not imported.
+//! [`ImportBatch`] or an error, never part of one. A gift card's `pin` is imported as a
+//! secret ([`super::display::SecretText`]).
 // Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.
 #![deny(
     clippy::unwrap_used,
@@ -31,6 +34,7 @@
 use zeroize::Zeroizing;
 
 use super::datetime::{parse_date_time, DateTimeBound};
+use super::display::{read_class_details, read_object_details};
 use super::json_reader::{self, Item, Obj, Path};
 use super::jwt;
 use super::model::{
@@ -214,10 +218,16 @@ pub fn import_json(text: &str) -> Result<ImportBatch, ImportError> {
     b.finish()
 }
 
-/// Imports the `payload` section of a save-to-wallet JWT (signature not checked).
+/// Imports the `payload` section of a save-to-wallet JWT **without checking its
+/// signature** (tests, and hosts that verified it elsewhere); a wallet verifies with
+/// [`super::save_link::import_verified`].
 pub fn import_jwt(token: &str) -> Result<ImportBatch, ImportError> {
-    let claims = jwt::claims(token)?;
-    let parsed = json_reader::parse(&claims)?;
+    import_claims(&jwt::claims(token)?)
+}
+
+/// Imports the `payload` section of decoded JWT claims.
+pub(crate) fn import_claims(claims: &[u8]) -> Result<ImportBatch, ImportError> {
+    let parsed = json_reader::parse(claims)?;
     let root = Path::Root("");
     let doc = Item { v: &parsed.0, path: &root }.obj()?;
     let p = Path::Root("payload");
@@ -248,7 +258,7 @@ pub fn import_resource(kind: ResourceKind, text: &str) -> Result<ImportBatch, Im
     b.finish()
 }
 
-fn payload(doc: Obj<'_, '_>) -> Result<ImportBatch, ImportError> {
+pub(crate) fn payload(doc: Obj<'_, '_>) -> Result<ImportBatch, ImportError> {
     let mut b = Builder::default();
     let mut total = 0usize;
     for (i, t) in PassType::ALL.iter().enumerate() {
@@ -385,6 +395,14 @@ fn class(t: PassType, o: Obj<'_, '_>) -> Result<PassClass, ImportError> {
     };
     let logo_uri = match logo_key {
         Some(k) => o.opt_obj(k, image_uri)?.flatten(),
+        // A flight's logo is its airline's: `flightHeader.carrier.airlineLogo`.
+        None if t == PassType::Flight => o
+            .opt_obj("flightHeader", |h| {
+                h.opt_obj("carrier", |c| c.opt_obj("airlineLogo", image_uri))
+            })?
+            .flatten()
+            .flatten()
+            .flatten(),
         None => None,
     };
     Ok(PassClass {
@@ -399,6 +417,7 @@ fn class(t: PassType, o: Obj<'_, '_>) -> Result<PassClass, ImportError> {
             hex_background_color: hex_color(&o)?,
             logo_uri,
         },
+        details: read_class_details(t, &o)?,
     })
 }
 
@@ -477,6 +496,7 @@ fn object(t: PassType, o: Obj<'_, '_>) -> Result<PassObject, ImportError> {
         user_smart_tap_disabled: false,
         display,
         last_terminal_update: None,
+        details: read_object_details(t, &o)?,
     })
 }
 
@@ -534,7 +554,7 @@ fn loyalty_points(o: Obj<'_, '_>) -> Result<Option<Balance>, ImportError> {
     Ok(value.flatten().map(|value| Balance { label, value }))
 }
 
-fn money(o: Obj<'_, '_>) -> Result<Money, ImportError> {
+pub(crate) fn money(o: Obj<'_, '_>) -> Result<Money, ImportError> {
     let micros = o.required("micros", |i| i.i64())?;
     let currency_code = o.opt_string("currencyCode", 8)?;
     Ok(Money { micros, currency_code })

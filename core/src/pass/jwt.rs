@@ -1,9 +1,9 @@
 //! The claims of a Google Wallet "save to wallet" JWT (RFC 7519 compact form:
 //! `base64url(header).base64url(claims).base64url(signature)`).
 //!
-//! The signature is **not** checked: the wallet imports what the user chose to save, the
-//! issuer's key is not known to it, and Google checks the signature server-side. Only the
-//! claims' `payload` section is used. The base64url decoder (RFC 4648 §5, padding
+//! This module only decodes; the signature and claims are checked by
+//! [`super::save_link`] (RS256 against the issuer's pinned JWKS) before a wallet stores
+//! anything. Decoding alone serves tests and tools ([`super::import_jwt`]). The base64url decoder (RFC 4648 §5, padding
 //! optional) is written here because the workspace has no base64 crate and the decoder
 //! is twenty lines with exhaustive tests.
 // Reads untrusted input (issuer JSON, terminal PUSH DATA): no panics, no unchecked maths.

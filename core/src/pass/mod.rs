@@ -1,17 +1,22 @@
-//! Passes: the model ([`model`]), Google Wallet JSON import ([`google_wallet`]) and
+//! Passes: the model ([`model`]) and its display details ([`display`]), Google Wallet
+//! JSON import ([`google_wallet`]) and
 //! PUSH SMART TAP DATA updates ([`push`]), per smart-tap spec §12 and §6.6.
 //!
 //! Which pass goes to which terminal is decided by [`crate::selection`]; this module only
 //! describes and imports passes.
 
 pub mod datetime;
+pub mod display;
 pub mod google_wallet;
 mod json_reader;
 mod jwt;
 pub mod model;
 pub mod push;
+pub mod save_link;
+pub mod update;
 
-pub use datetime::{parse_date_time, DateTimeBound, DateTimeError};
+pub use datetime::{parse_date_time, parse_date_time_with_offset, DateTimeBound, DateTimeError};
+pub use display::{Details, DisplayDateTime, Message, MessageType, Modules, SecretText, Vertical};
 pub use google_wallet::{
     import_json, import_json_as, import_jwt, import_resource, ImportBatch, ImportError,
     ResourceKind,

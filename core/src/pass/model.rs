@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use super::datetime::DateTimeBound;
+use super::display::Details;
 use super::push::TerminalUpdate;
 use crate::ports::{CollectorId, IssuerId, PassType};
 use crate::time::Timestamp;
@@ -27,7 +28,7 @@ pub struct Issuer {
 }
 
 /// A pass class (Google Wallet `…Class` resource).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PassClass {
     /// `issuerId.identifier`.
     pub id: String,
@@ -40,6 +41,10 @@ pub struct PassClass {
     /// `redemptionIssuers`: the issuers whose collectors may redeem objects of this class.
     pub redemption_issuers: Vec<IssuerId>,
     pub display: ClassDisplay,
+    /// Everything else shown for the class ([`super::display`]); absent in records
+    /// written before it existed.
+    #[serde(default)]
+    pub details: Details,
 }
 
 /// What a pass list shows for a class. All optional: not every vertical has every field.
@@ -222,6 +227,10 @@ pub struct PassObject {
     pub display: ObjectDisplay,
     /// The last PUSH SMART TAP DATA update a terminal made to this pass (spec §6.6).
     pub last_terminal_update: Option<TerminalUpdate>,
+    /// Everything else shown for the object ([`super::display`]); absent in records
+    /// written before it existed.
+    #[serde(default)]
+    pub details: Details,
 }
 
 /// Serde names of the verticals (the Google Wallet resource prefixes).

@@ -18,6 +18,8 @@ enum Command {
     Decode(cli::decode::DecodeArgs),
     /// Issuer key bundles: sign, show, sync
     Keys(cli::keys::KeysArgs),
+    /// Issuer pass-update bundles: sign, show
+    Passes(cli::passes::PassesArgs),
     /// Run an APDU script against the core in-process or a PC/SC card
     Run(cli::run::RunArgs),
     /// Serve the core as a virtual card through vsmartcard's vpcd driver (pcscd)
@@ -38,6 +40,14 @@ fn main() -> ExitCode {
         Command::Keys(args) => {
             let mut stdout = std::io::stdout().lock();
             let status = cli::keys::run(args, &mut stdout).unwrap_or_else(|e| {
+                eprintln!("hcectl: {e}");
+                e.exit_status()
+            });
+            Ok(ExitCode::from(status))
+        }
+        Command::Passes(args) => {
+            let mut stdout = std::io::stdout().lock();
+            let status = cli::passes::run(args, &mut stdout).unwrap_or_else(|e| {
                 eprintln!("hcectl: {e}");
                 e.exit_status()
             });

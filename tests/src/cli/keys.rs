@@ -430,11 +430,11 @@ impl KeyInput {
     }
 }
 
-fn read_text(path: &Path) -> Result<String, KeysError> {
+pub(crate) fn read_text(path: &Path) -> Result<String, KeysError> {
     fs::read_to_string(path).map_err(|e| io_error(path, e))
 }
 
-fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
+pub(crate) fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
     let pem = Zeroizing::new(read_text(path)?);
     let secret = SecretKey::from_pkcs8_pem(&pem)
         .or_else(|_| SecretKey::from_sec1_pem(&pem))
@@ -442,7 +442,7 @@ fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
     Ok(SigningKey::from(secret))
 }
 
-fn read_roots(paths: &[PathBuf]) -> Result<PinnedRoots, KeysError> {
+pub(crate) fn read_roots(paths: &[PathBuf]) -> Result<PinnedRoots, KeysError> {
     let mut keys = Vec::with_capacity(paths.len());
     for p in paths {
         let key = PublicKey::from_public_key_pem(&read_text(p)?)
@@ -459,7 +459,7 @@ fn fingerprint(key: &PublicKey) -> String {
 
 /// Writes a file whole or not at all: a temp file in the same directory (created 0600,
 /// so a private key is never readable by others), synced, given `mode`, then renamed.
-fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeysError> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeysError> {
     use std::os::unix::fs::PermissionsExt;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -474,18 +474,18 @@ fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeysError> {
     Ok(())
 }
 
-const PUBLIC_MODE: u32 = 0o644;
+pub(crate) const PUBLIC_MODE: u32 = 0o644;
 const PRIVATE_MODE: u32 = 0o600;
 
 fn io_error(path: &Path, source: io::Error) -> KeysError {
     KeysError::Io { path: shown(path), source }
 }
 
-fn stdout_error(source: io::Error) -> KeysError {
+pub(crate) fn stdout_error(source: io::Error) -> KeysError {
     KeysError::Io { path: "stdout".to_owned(), source }
 }
 
-fn shown(path: &Path) -> String {
+pub(crate) fn shown(path: &Path) -> String {
     path.display().to_string()
 }
 
@@ -494,7 +494,7 @@ fn unix_now_ms() -> i64 {
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     unix_now_ms() / 1000
 }
 

@@ -9,6 +9,7 @@ use crate::loopback::Loopback;
 
 pub mod decode;
 pub mod keys;
+pub mod passes;
 pub mod pay;
 pub mod pay_qr;
 pub mod pay_sign;
