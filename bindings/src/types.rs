@@ -260,6 +260,13 @@ pub enum WalletEvent {
         from: Option<String>,
         to: Option<String>,
     },
+    /// An issuer NFC pass was used or refused (`nfc.used`, `nfc.auth_failed`,
+    /// `nfc.aid_conflict`, `nfc.write_failed`); file IDs and key numbers only.
+    NfcPass {
+        name: String,
+        pass_id: Option<String>,
+        detail: String,
+    },
 }
 
 fn id(c: CollectorId) -> u32 {
@@ -307,6 +314,11 @@ impl From<Notice> for WalletEvent {
                     }
                 }
                 CoreEvent::Payment(p) => p.into(),
+                CoreEvent::NfcPass(n) => WalletEvent::NfcPass {
+                    name: n.name().to_owned(),
+                    pass_id: n.pass().map(|p| p.as_str().to_owned()),
+                    detail: n.detail(),
+                },
             },
         }
     }
