@@ -1,0 +1,188 @@
+//! `hcectl nfc show|read`: issuer NFC passes on the desktop.
+//!
+//! - `show [--nfc PATH]…`: each pass's AID, files (ID, size, access conditions, remark) and
+//!   keys by number, algorithm and tries left — never a key value or file content.
+//! - `read --key HEX [--pcsc [READER]]`: the reference reader ([`crate::nfc_reader`]) opens
+//!   the door: SELECT, EXTERNAL and INTERNAL AUTHENTICATE, READ BINARY of the file. In
+//!   process (no `--pcsc`) it then prints the use log the applet reported.
+//!   Exit 0 with the file in hex; 1 when the card refused (the status word is printed).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hce_wallet_core::events::WalletEvent;
+use hce_wallet_core::nfc_pass::model::{Access, KeyAlgorithm, NfcPass};
+use hce_wallet_core::ports::EventLog;
+use hce_wallet_core::router::Router;
+
+use crate::card::RouterCard;
+use crate::cli::{nfc_applet, CliError};
+use crate::nfc_reader::{NfcReader, ReaderAlgorithm, ReaderError, ReaderKey};
+use crate::pcsc::PcscCard;
+
+#[derive(Debug, clap::Args)]
+pub struct NfcArgs {
+    #[command(subcommand)]
+    pub command: NfcCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum NfcCommand {
+    /// Files and key IDs of NFC pass fixtures (the demo door key without --nfc)
+    Show {
+        #[arg(long, value_name = "PATH")]
+        nfc: Vec<PathBuf>,
+    },
+    /// The reference reader authenticates and reads one file
+    Read(ReadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// The pass's AID in hex (default: the demo door key's)
+    #[arg(long, value_name = "HEX")]
+    pub aid: Option<String>,
+    /// The file ID in hex
+    #[arg(long, value_name = "FID", default_value = "0101")]
+    pub file: String,
+    /// The key number (EXTERNAL AUTHENTICATE P2)
+    #[arg(long, default_value_t = 1)]
+    pub key_number: u8,
+    /// The 16-byte key in hex
+    #[arg(long, value_name = "HEX")]
+    pub key: String,
+    /// The key is two-key TDES (default AES-128)
+    #[arg(long)]
+    pub tdes: bool,
+    /// Read a PC/SC card (the first reader with a card, or the first whose name contains READER)
+    #[arg(long, value_name = "READER", num_args = 0..=1, default_missing_value = "")]
+    pub pcsc: Option<String>,
+    /// In process: serve these fixtures instead of the demo door key
+    #[arg(long, value_name = "PATH", conflicts_with = "pcsc")]
+    pub nfc: Vec<PathBuf>,
+}
+
+fn access(a: Access) -> String {
+    match a {
+        Access::Always => "always".into(),
+        Access::Never => "never".into(),
+        Access::Key(k) => format!("key {k}"),
+    }
+}
+
+/// Writes the description of one pass (no secrets).
+pub fn show(pass: &NfcPass, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "pass {} ({}), {:?}", pass.id, pass.organization, pass.state)?;
+    writeln!(out, "  AID {}", pass.aid)?;
+    if let Some(url) = &pass.callback_url {
+        writeln!(out, "  callback {url}")?;
+    }
+    writeln!(out, "  sync across devices: {}", pass.sync_across_devices)?;
+    for f in pass.files() {
+        writeln!(
+            out,
+            "  file {} {:>5} bytes  read {:<7} write {:<7} {}",
+            f.id,
+            f.size(),
+            access(f.read),
+            access(f.write),
+            f.remark
+        )?;
+    }
+    for k in pass.keys() {
+        let algorithm = match k.algorithm {
+            KeyAlgorithm::Aes128 => "AES-128",
+            KeyAlgorithm::Tdes2Key => "TDES-2KEY",
+        };
+        writeln!(
+            out,
+            "  key {} {algorithm}, {}/{} tries left",
+            k.number, k.remaining, k.max_tries
+        )?;
+    }
+    Ok(())
+}
+
+fn hex_arg<const N: usize>(name: &str, text: &str) -> Result<[u8; N], CliError> {
+    hex::decode(text.replace(' ', ""))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| CliError::Usage(format!("--{name}: expected {N} bytes in hex")))
+}
+
+pub fn run(args: &NfcArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    match &args.command {
+        NfcCommand::Show { nfc } => {
+            let passes = if nfc.is_empty() {
+                vec![crate::demo_nfc::demo_pass().map_err(|e| CliError::Usage(e.to_string()))?]
+            } else {
+                crate::demo_nfc::load(nfc).map_err(CliError::Usage)?
+            };
+            for p in &passes {
+                show(p, out)?;
+            }
+            Ok(0)
+        }
+        NfcCommand::Read(read) => run_read(read, out),
+    }
+}
+
+fn run_read(args: &ReadArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let aid = match &args.aid {
+        Some(a) => {
+            hex::decode(a.replace(' ', "")).map_err(|e| CliError::Usage(format!("--aid: {e}")))?
+        }
+        None => crate::demo_nfc::DEMO_AID.to_vec(),
+    };
+    let fid = u16::from_be_bytes(hex_arg::<2>("file", &args.file)?);
+    let algorithm = if args.tdes { ReaderAlgorithm::Tdes2Key } else { ReaderAlgorithm::Aes128 };
+    let key = ReaderKey::new(args.key_number, algorithm, hex_arg::<16>("key", &args.key)?);
+    let mut rnd_ifd = [0u8; 8];
+    hce_wallet_core::ports::RandomSource::fill(&mut hce_wallet_core::ports::OsRandom, &mut rnd_ifd);
+    let events = Arc::new(EventLog::default());
+    let (result, transcript) = match &args.pcsc {
+        Some(reader) => {
+            let card = PcscCard::connect(Some(reader.as_str()).filter(|r| !r.is_empty()))?;
+            eprintln!("hcectl nfc read: PC/SC reader {:?}", card.reader());
+            let mut reader = NfcReader::new(card);
+            (reader.open_door(&aid, &key, fid, rnd_ifd), reader.transcript)
+        }
+        None => {
+            let mut router = Router::new();
+            router.register(Box::new(nfc_applet(&args.nfc, events.clone())?));
+            let mut reader = NfcReader::new(RouterCard::new(router));
+            let result = reader.open_door(&aid, &key, fid, rnd_ifd);
+            // The phone leaves the field: the applet reports the use.
+            reader.card_mut().deactivate();
+            (result, reader.transcript)
+        }
+    };
+    for r in &transcript {
+        if let Some((_, sw)) = r.split_last_chunk::<2>() {
+            writeln!(out, "< {} bytes, SW {}", r.len().saturating_sub(2), hex::encode_upper(sw))?;
+        }
+    }
+    for e in events.take() {
+        if let WalletEvent::NfcPass(n) = e {
+            writeln!(
+                out,
+                "event {} {}: {}",
+                n.name(),
+                n.pass().map_or("-", |p| p.as_str()),
+                n.detail()
+            )?;
+        }
+    }
+    match result {
+        Ok(data) => {
+            writeln!(out, "file {fid:04X}: {}", hex::encode_upper(&data))?;
+            Ok(0)
+        }
+        Err(ReaderError::Card(e)) => Err(e.into()),
+        Err(e) => {
+            writeln!(out, "refused: {e}")?;
+            Ok(1)
+        }
+    }
+}
