@@ -12,7 +12,7 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment dol pass_import key_bundle store_record store_open})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol pass_import key_bundle store_record store_open})
 slow=" ${FUZZ_SLOW:-smart_tap} "
 seconds=${FUZZ_SECONDS:-8}
 runs=${FUZZ_RUNS:-1000000}
