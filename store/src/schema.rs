@@ -148,6 +148,10 @@ pub(crate) fn reseal_all(
     n += reseal::<crate::outbox::OutboxRecord>(txn, OUTBOX_T, old, old_schema, new, |p| {
         decode_cbor(OUTBOX, p)
     })?;
+    n +=
+        reseal::<crate::nfc_passes::NfcPassRecord>(txn, NFC_PASSES_T, old, old_schema, new, |p| {
+            decode_cbor(NFC_PASSES, p)
+        })?;
     {
         let mut events = txn.open_table(EVENTS_T)?;
         let mut all = Vec::new();
