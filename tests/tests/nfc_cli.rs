@@ -49,3 +49,32 @@ fn show_names_keys_without_values() {
     assert!(!stdout.contains(KEY1) && !stdout.contains("0123456789ABCDEF"));
     assert!(!stdout.contains(CREDENTIAL));
 }
+
+#[test]
+fn store_keeps_passes_counters_and_the_use_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("w.redb");
+    let store = store.to_str().unwrap();
+    let key = "11".repeat(32);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hcectl"))
+            .args(args)
+            .env("HCE_WALLET_KEY", &key)
+            .output()
+            .unwrap()
+    };
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/data/nfc-door-key.json");
+    assert_eq!(run(&["nfc", "import", "--store", store, fixture]).status.code(), Some(0));
+    let wrong = run(&["nfc", "read", "--store", store, "--key", &"00".repeat(16)]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let shown = text(&run(&["nfc", "show", "--store", store]).stdout);
+    assert!(shown.contains("key 1 AES-128, 2/3 tries left"), "{shown}");
+    let right = run(&["nfc", "read", "--store", store, "--key", KEY1]);
+    assert!(text(&right.stdout).contains(&format!("file 0101: {CREDENTIAL}")));
+    let shown = text(&run(&["nfc", "show", "--store", store]).stdout);
+    assert!(shown.contains("key 1 AES-128, 3/3 tries left"), "{shown}");
+    assert!(shown.contains("use log (3 event(s)"), "{shown}");
+    assert!(shown.contains("nfc.auth_failed campus-door-0001 key 1: 2 tries left"), "{shown}");
+    assert!(shown.contains("read [0101] written [] authenticated=true"), "{shown}");
+    assert!(!shown.contains(CREDENTIAL) && !shown.contains(KEY1));
+}

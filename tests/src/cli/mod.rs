@@ -100,7 +100,8 @@ pub fn nfc_applet(
 /// key from `HCE_WALLET_KEY` (64 hex digits). The store is the key ring, the pass source
 /// (home-screen decisions from its tap snapshot), the push listener, the event log, the
 /// token source and the durable ATC journal (`hcectl pay` manages its tokens); a missing
-/// file is created empty. The CDCVM window is the one `hcectl pay verify` recorded (or
+/// file is created empty. Issuer NFC passes are the store's (`--nfc` fixtures are imported
+/// into it first; `hcectl nfc import` does the same). The CDCVM window is the one `hcectl pay verify` recorded (or
 /// the whole session with `--pay-verified`).
 pub fn store_router(
     path: &std::path::Path,
@@ -137,7 +138,18 @@ pub fn store_router(
     let mut router = Router::new();
     router.register(Box::new(applet));
     router.register(Box::new(payment));
-    router.register(Box::new(nfc_applet(nfc, store)?));
+    // Issuer NFC passes from the store; `--nfc` fixtures are imported into it first.
+    for pass in crate::demo_nfc::load(nfc).map_err(|e| CliError::Usage(format!("--nfc {e}")))? {
+        store.put_nfc_pass(&pass).map_err(fail)?;
+    }
+    router.register(Box::new(hce_wallet_core::nfc_pass::applet::NfcPassApplet::new(
+        hce_wallet_core::nfc_pass::applet::NfcPassPorts {
+            source: store.clone(),
+            journal: store.clone(),
+            events: store,
+            random: Box::new(OsRandom),
+        },
+    )));
     router.register(Box::new(Loopback::new()));
     Ok(router)
 }

@@ -1,7 +1,9 @@
 //! `hcectl nfc show|read`: issuer NFC passes on the desktop.
 //!
-//! - `show [--nfc PATH]…`: each pass's AID, files (ID, size, access conditions, remark) and
-//!   keys by number, algorithm and tries left — never a key value or file content.
+//! - `show [--nfc PATH]… | --store PATH`: each pass's AID, files (ID, size, access
+//!   conditions, remark) and keys by number, algorithm and tries left — never a key value or
+//!   file content; with `--store`, also the store's NFC use log (`nfc.*` events).
+//! - `import --store PATH FIXTURE…`: puts fixture passes into an encrypted store.
 //! - `read --key HEX [--pcsc [READER]]`: the reference reader ([`crate::nfc_reader`]) opens
 //!   the door: SELECT, EXTERNAL and INTERNAL AUTHENTICATE, READ BINARY of the file. In
 //!   process (no `--pcsc`) it then prints the use log the applet reported.
@@ -12,11 +14,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use hce_wallet_core::events::WalletEvent;
+use hce_wallet_core::nfc_pass::applet::{NfcPassApplet, NfcPassPorts};
 use hce_wallet_core::nfc_pass::model::{Access, KeyAlgorithm, NfcPass};
-use hce_wallet_core::ports::EventLog;
+use hce_wallet_core::ports::{EventLog, EventSink, OsRandom};
 use hce_wallet_core::router::Router;
+use hce_wallet_store::Store;
 
 use crate::card::RouterCard;
+use crate::cli::pay::open_store;
 use crate::cli::{nfc_applet, CliError};
 use crate::nfc_reader::{NfcReader, ReaderAlgorithm, ReaderError, ReaderKey};
 use crate::pcsc::PcscCard;
@@ -29,14 +34,46 @@ pub struct NfcArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum NfcCommand {
-    /// Files and key IDs of NFC pass fixtures (the demo door key without --nfc)
+    /// Files and key IDs of NFC pass fixtures (the demo door key without --nfc) or of a store
     Show {
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", conflicts_with = "store")]
         nfc: Vec<PathBuf>,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Put NFC pass fixtures (JSON) into an encrypted store
+    Import {
+        #[command(flatten)]
+        store: StoreArg,
+        #[arg(required = true)]
+        fixtures: Vec<PathBuf>,
     },
     /// The reference reader authenticates and reads one file
     Read(ReadArgs),
 }
+
+/// An encrypted store file and its key.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArg {
+    /// The wallet store file
+    #[arg(long, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+    /// File holding the 64-hex-digit root key (default: $HCE_WALLET_KEY)
+    #[arg(long, value_name = "FILE", requires = "store")]
+    pub key_file: Option<PathBuf>,
+}
+
+impl StoreArg {
+    fn open(&self) -> Result<Option<Arc<Store>>, CliError> {
+        match &self.store {
+            Some(path) => Ok(Some(Arc::new(open_store(path, self.key_file.as_deref())?))),
+            None => Ok(None),
+        }
+    }
+}
+
+/// How many `nfc.*` events `show --store` prints at most.
+const USE_LOG: usize = 20;
 
 #[derive(Debug, clap::Args)]
 pub struct ReadArgs {
@@ -59,8 +96,12 @@ pub struct ReadArgs {
     #[arg(long, value_name = "READER", num_args = 0..=1, default_missing_value = "")]
     pub pcsc: Option<String>,
     /// In process: serve these fixtures instead of the demo door key
-    #[arg(long, value_name = "PATH", conflicts_with = "pcsc")]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["pcsc", "store"])]
     pub nfc: Vec<PathBuf>,
+    /// In process: serve the NFC passes of this store (writes, counters and the use log
+    /// are saved in it)
+    #[command(flatten)]
+    pub store: StoreArg,
 }
 
 fn access(a: Access) -> String {
@@ -113,7 +154,38 @@ fn hex_arg<const N: usize>(name: &str, text: &str) -> Result<[u8; N], CliError> 
 
 pub fn run(args: &NfcArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
-        NfcCommand::Show { nfc } => {
+        NfcCommand::Import { store, fixtures } => {
+            let Some(store) = store.open()? else {
+                return Err(CliError::Usage("import needs --store PATH".into()));
+            };
+            for pass in crate::demo_nfc::load(fixtures).map_err(CliError::Usage)? {
+                store.put_nfc_pass(&pass).map_err(|e| CliError::Usage(e.to_string()))?;
+                writeln!(out, "imported {} (AID {})", pass.id, pass.aid)?;
+            }
+            Ok(0)
+        }
+        NfcCommand::Show { nfc, store } => {
+            if let Some(store) = store.open()? {
+                let passes = store.nfc_passes().map_err(|e| CliError::Usage(e.to_string()))?;
+                for p in &passes {
+                    show(p, out)?;
+                }
+                let events =
+                    store.events(usize::MAX).map_err(|e| CliError::Usage(e.to_string()))?;
+                let uses: Vec<_> = events.iter().filter(|e| e.kind.starts_with("nfc.")).collect();
+                writeln!(out, "use log ({} event(s), last {USE_LOG}):", uses.len())?;
+                for e in uses.iter().rev().take(USE_LOG).rev() {
+                    writeln!(
+                        out,
+                        "  #{} {} {} {}",
+                        e.seq,
+                        e.kind,
+                        e.object_id.as_deref().unwrap_or("-"),
+                        e.detail.as_deref().unwrap_or("")
+                    )?;
+                }
+                return Ok(0);
+            }
             let passes = if nfc.is_empty() {
                 vec![crate::demo_nfc::demo_pass().map_err(|e| CliError::Usage(e.to_string()))?]
             } else {
@@ -139,7 +211,7 @@ fn run_read(args: &ReadArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let algorithm = if args.tdes { ReaderAlgorithm::Tdes2Key } else { ReaderAlgorithm::Aes128 };
     let key = ReaderKey::new(args.key_number, algorithm, hex_arg::<16>("key", &args.key)?);
     let mut rnd_ifd = [0u8; 8];
-    hce_wallet_core::ports::RandomSource::fill(&mut hce_wallet_core::ports::OsRandom, &mut rnd_ifd);
+    hce_wallet_core::ports::RandomSource::fill(&mut OsRandom, &mut rnd_ifd);
     let events = Arc::new(EventLog::default());
     let (result, transcript) = match &args.pcsc {
         Some(reader) => {
@@ -149,12 +221,24 @@ fn run_read(args: &ReadArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             (reader.open_door(&aid, &key, fid, rnd_ifd), reader.transcript)
         }
         None => {
+            let store = args.store.open()?;
             let mut router = Router::new();
-            router.register(Box::new(nfc_applet(&args.nfc, events.clone())?));
+            match &store {
+                Some(store) => router.register(Box::new(NfcPassApplet::new(NfcPassPorts {
+                    source: store.clone(),
+                    journal: store.clone(),
+                    events: Arc::new(Tee(store.clone(), events.clone())),
+                    random: Box::new(OsRandom),
+                }))),
+                None => router.register(Box::new(nfc_applet(&args.nfc, events.clone())?)),
+            };
             let mut reader = NfcReader::new(RouterCard::new(router));
             let result = reader.open_door(&aid, &key, fid, rnd_ifd);
             // The phone leaves the field: the applet reports the use.
             reader.card_mut().deactivate();
+            if let Some(store) = &store {
+                store.flush_events().map_err(|e| CliError::Usage(e.to_string()))?;
+            }
             (result, reader.transcript)
         }
     };
@@ -184,5 +268,14 @@ fn run_read(args: &ReadArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             writeln!(out, "refused: {e}")?;
             Ok(1)
         }
+    }
+}
+
+/// Events to the store's log and to the printed list at once.
+struct Tee(Arc<Store>, Arc<EventLog>);
+impl EventSink for Tee {
+    fn emit(&self, event: WalletEvent) {
+        self.0.emit(event.clone());
+        self.1.emit(event);
     }
 }
