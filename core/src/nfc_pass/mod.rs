@@ -14,12 +14,15 @@
 //!   [`ports::NfcPassJournal`] (reader writes and retry counters durable before the answer).
 //! - [`memory`]: in-memory implementations of both ports.
 //! - [`fixture`]: the JSON fixture form of a pass (demos, `hcectl vpcd --nfc`, tests).
+//! - [`huawei`]: import of Huawei Wallet `HwWalletObject` JSON with its NFC part, and of
+//!   signed pass packages (verified before anything is parsed).
 //! - [`applet`]: the applet behind the router.
 
 pub mod applet;
 pub mod auth;
 pub mod files;
 pub mod fixture;
+pub mod huawei;
 pub mod memory;
 pub mod model;
 pub mod ports;

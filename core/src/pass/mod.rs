@@ -6,7 +6,7 @@
 
 pub mod datetime;
 pub mod google_wallet;
-mod json_reader;
+pub(crate) mod json_reader;
 mod jwt;
 pub mod model;
 pub mod push;
