@@ -19,6 +19,7 @@ pub mod activity;
 pub mod config;
 pub mod error;
 mod issuers;
+mod nfc;
 pub mod notify;
 pub mod passes;
 mod persist;

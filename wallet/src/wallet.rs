@@ -119,7 +119,7 @@ pub struct Wallet {
     transport: Option<Arc<dyn HttpTransport>>,
     notifier: Arc<Notifier>,
     clock: Arc<dyn Clock>,
-    persist: Persist,
+    pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
     token_keys: PinnedRoots,
     config: WalletConfig,
@@ -210,9 +210,20 @@ impl Wallet {
         )
         .map_err(|e| WalletError::Config(e.to_string()))?;
         payment.prepare();
+        // Issuer NFC passes (issue 15): the store is the pass source and the durable journal
+        // of reader writes and retry counters.
+        let nfc = hce_wallet_core::nfc_pass::applet::NfcPassApplet::new(
+            hce_wallet_core::nfc_pass::applet::NfcPassPorts {
+                source: persist.store().clone(),
+                journal: persist.store().clone(),
+                events: notifier.clone(),
+                random: Box::new(OsRandom),
+            },
+        );
         let mut router = Router::new();
         router.register(Box::new(applet));
         router.register(Box::new(payment));
+        router.register(Box::new(nfc));
         let wallet = Wallet {
             router: Mutex::new(router),
             engine,

@@ -1,0 +1,61 @@
+//! Issuer NFC passes through the `Wallet` (issue 15): a Huawei pass JSON imports, its AID
+//! joins the set the host registers, and the wallet's router answers a reader for it; a
+//! tampered signed package is refused and stores nothing; the pass survives reopening.
+#![allow(clippy::unwrap_used)]
+
+use hce_wallet::{Deactivation, Host, Wallet, WalletConfig};
+use hce_wallet_core::key_bundle::{sign_envelope, PinnedRoots};
+use hce_wallet_core::nfc_pass::huawei::PACKAGE_CONTENT_TYPE;
+use p256::ecdsa::SigningKey;
+
+const DOOR: &str = include_str!("../../core/tests/fixtures/nfc/huawei-door.json");
+
+fn open(dir: &tempfile::TempDir) -> Wallet {
+    Wallet::open(&dir.path().join("w.redb"), &[7u8; 32], WalletConfig::default(), Host::default())
+        .unwrap()
+}
+
+fn tx(w: &Wallet, apdu: &str) -> String {
+    hex::encode_upper(w.process_apdu(&hex::decode(apdu.replace(' ', "")).unwrap()))
+}
+
+#[test]
+fn huawei_pass_imports_registers_its_aid_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir);
+    assert!(w.nfc_aids().is_empty());
+    assert_eq!(tx(&w, "00A4040C08 F04857444F4F5231"), "6A82");
+    assert_eq!(w.import_huawei_nfc_pass(DOOR.as_bytes()).unwrap(), "hw-campus-door-0042");
+    assert_eq!(w.nfc_aids(), vec!["F04857444F4F5231".to_string()]);
+    assert_eq!(tx(&w, "00A4040C08 F04857444F4F5231"), "9000");
+    assert_eq!(tx(&w, "00A4020C02 0101"), "9000");
+    assert_eq!(tx(&w, "00B000000C"), "6982");
+    assert_eq!(tx(&w, "00A4020C02 0102"), "9000");
+    assert_eq!(tx(&w, "00B0000000"), "00009000");
+    w.on_deactivated(Deactivation::LinkLoss);
+    let uses: Vec<_> =
+        w.activity(10).unwrap().into_iter().filter(|a| a.kind.starts_with("nfc.")).collect();
+    assert_eq!(uses.len(), 1, "{uses:?}");
+    drop(w);
+    let w = open(&dir);
+    assert_eq!(w.nfc_aids(), vec!["F04857444F4F5231".to_string()]);
+    assert!(w.remove_nfc_pass("hw-campus-door-0042").unwrap());
+    assert!(w.nfc_aids().is_empty());
+}
+
+#[test]
+fn tampered_signed_package_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir);
+    let issuer = SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let roots = PinnedRoots::new([p256::PublicKey::from(issuer.verifying_key())]);
+    let package = sign_envelope(DOOR.as_bytes(), PACKAGE_CONTENT_TYPE, &issuer).unwrap();
+    let mut tampered = package.clone();
+    let at = tampered.windows(4).position(|w| w == b"0101").unwrap();
+    tampered[at + 3] = b'3';
+    let err = w.import_signed_nfc_pass(&tampered, &roots).unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+    assert!(w.nfc_aids().is_empty());
+    assert_eq!(w.import_signed_nfc_pass(&package, &roots).unwrap(), "hw-campus-door-0042");
+    assert_eq!(w.nfc_aids().len(), 1);
+}
