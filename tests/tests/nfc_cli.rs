@@ -78,3 +78,65 @@ fn store_keeps_passes_counters_and_the_use_log() {
     assert!(shown.contains("read [0101] written [] authenticated=true"), "{shown}");
     assert!(!shown.contains(CREDENTIAL) && !shown.contains(KEY1));
 }
+
+#[test]
+fn huawei_json_and_signed_packages_import_tampered_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let key = "22".repeat(32);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hcectl"))
+            .args(args)
+            .env("HCE_WALLET_KEY", &key)
+            .output()
+            .unwrap()
+    };
+    let json = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/nfc/huawei-door.json");
+    let out =
+        run(&["keys", "new-root", "--out", &p("issuer.pem"), "--public", &p("issuer.pub.pem")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["nfc", "sign", "--key", &p("issuer.pem"), "--out", &p("pkg.cose"), json]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Tampered: one byte of the payload (the key) changed.
+    let mut bytes = std::fs::read(p("pkg.cose")).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"000102").unwrap();
+    bytes[at] = b'1';
+    std::fs::write(p("tampered.cose"), &bytes).unwrap();
+    let store = p("w.redb");
+    let import = |file: &str| {
+        run(&["nfc", "import", "--store", &store, "--issuer-key", &p("issuer.pub.pem"), file])
+    };
+    let refused = import(&p("tampered.cose"));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stdout).contains("signature does not verify"),
+        "{}",
+        text(&refused.stdout)
+    );
+    let shown = text(&run(&["nfc", "show", "--store", &store]).stdout);
+    assert!(!shown.contains("pass "), "{shown}");
+    let ok = import(&p("pkg.cose"));
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stdout));
+    assert!(text(&ok.stdout).contains("imported hw-campus-door-0042 (AID F04857444F4F5231)"));
+    // The plain JSON with --huawei, into another store; the reader opens the door.
+    let store2 = p("w2.redb");
+    assert_eq!(
+        run(&["nfc", "import", "--store", &store2, "--huawei", json]).status.code(),
+        Some(0)
+    );
+    let read = run(&[
+        "nfc",
+        "read",
+        "--store",
+        &store2,
+        "--aid",
+        "F04857444F4F5231",
+        "--key",
+        "000102030405060708090A0B0C0D0E0F",
+    ]);
+    assert!(
+        text(&read.stdout).contains("file 0101: 4C41422D444F4F522D343200"),
+        "{}",
+        text(&read.stdout)
+    );
+}

@@ -434,7 +434,7 @@ fn read_text(path: &Path) -> Result<String, KeysError> {
     fs::read_to_string(path).map_err(|e| io_error(path, e))
 }
 
-fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
+pub(crate) fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
     let pem = Zeroizing::new(read_text(path)?);
     let secret = SecretKey::from_pkcs8_pem(&pem)
         .or_else(|_| SecretKey::from_sec1_pem(&pem))
@@ -442,7 +442,7 @@ fn read_private_key(path: &Path) -> Result<SigningKey, KeysError> {
     Ok(SigningKey::from(secret))
 }
 
-fn read_roots(paths: &[PathBuf]) -> Result<PinnedRoots, KeysError> {
+pub(crate) fn read_roots(paths: &[PathBuf]) -> Result<PinnedRoots, KeysError> {
     let mut keys = Vec::with_capacity(paths.len());
     for p in paths {
         let key = PublicKey::from_public_key_pem(&read_text(p)?)

@@ -3,7 +3,10 @@
 //! - `show [--nfc PATH]… | --store PATH`: each pass's AID, files (ID, size, access
 //!   conditions, remark) and keys by number, algorithm and tries left — never a key value or
 //!   file content; with `--store`, also the store's NFC use log (`nfc.*` events).
-//! - `import --store PATH FIXTURE…`: puts fixture passes into an encrypted store.
+//! - `import --store PATH FILE…`: puts passes into an encrypted store: fixtures, Huawei
+//!   `HwWalletObject` JSON (`--huawei`), or signed packages (`--issuer-key PEM`, verified
+//!   against the issuer's public key before anything is parsed; a tampered one exits 1).
+//! - `sign --key PEM --out FILE JSON`: signs an `HwWalletObject` as a package (demos, tests).
 //! - `read --key HEX [--pcsc [READER]]`: the reference reader ([`crate::nfc_reader`]) opens
 //!   the door: SELECT, EXTERNAL and INTERNAL AUTHENTICATE, READ BINARY of the file. In
 //!   process (no `--pcsc`) it then prints the use log the applet reported.
@@ -21,10 +24,13 @@ use hce_wallet_core::router::Router;
 use hce_wallet_store::Store;
 
 use crate::card::RouterCard;
+use crate::cli::keys::{read_private_key, read_roots};
 use crate::cli::pay::open_store;
 use crate::cli::{nfc_applet, CliError};
 use crate::nfc_reader::{NfcReader, ReaderAlgorithm, ReaderError, ReaderKey};
 use crate::pcsc::PcscCard;
+use hce_wallet_core::key_bundle::sign_envelope;
+use hce_wallet_core::nfc_pass::{fixture, huawei};
 
 #[derive(Debug, clap::Args)]
 pub struct NfcArgs {
@@ -41,12 +47,27 @@ pub enum NfcCommand {
         #[command(flatten)]
         store: StoreArg,
     },
-    /// Put NFC pass fixtures (JSON) into an encrypted store
+    /// Put NFC passes into an encrypted store (fixtures, Huawei JSON, signed packages)
     Import {
         #[command(flatten)]
         store: StoreArg,
+        /// The files are Huawei `HwWalletObject` JSON with an NFC part
+        #[arg(long)]
+        huawei: bool,
+        /// The files are signed packages: verify them against this issuer public key (SPKI PEM)
+        #[arg(long = "issuer-key", value_name = "PEM", conflicts_with = "huawei")]
+        issuer_key: Vec<PathBuf>,
         #[arg(required = true)]
-        fixtures: Vec<PathBuf>,
+        files: Vec<PathBuf>,
+    },
+    /// Sign an `HwWalletObject` JSON as an NFC pass package
+    Sign {
+        /// The issuer's private key (PKCS#8 or SEC1 PEM)
+        #[arg(long, value_name = "PEM")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        json: PathBuf,
     },
     /// The reference reader authenticates and reads one file
     Read(ReadArgs),
@@ -154,14 +175,48 @@ fn hex_arg<const N: usize>(name: &str, text: &str) -> Result<[u8; N], CliError> 
 
 pub fn run(args: &NfcArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
-        NfcCommand::Import { store, fixtures } => {
+        NfcCommand::Import { store, huawei, issuer_key, files } => {
             let Some(store) = store.open()? else {
                 return Err(CliError::Usage("import needs --store PATH".into()));
             };
-            for pass in crate::demo_nfc::load(fixtures).map_err(CliError::Usage)? {
+            let roots = if issuer_key.is_empty() {
+                None
+            } else {
+                Some(read_roots(issuer_key).map_err(|e| CliError::Usage(e.to_string()))?)
+            };
+            for path in files {
+                let shown = path.display();
+                let bytes =
+                    std::fs::read(path).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+                let pass = match (&roots, huawei) {
+                    (Some(roots), _) => huawei::import_signed(&bytes, roots)
+                        .map(|h| h.pass)
+                        .map_err(|e| e.to_string()),
+                    (None, true) => {
+                        huawei::import_json(&bytes).map(|h| h.pass).map_err(|e| e.to_string())
+                    }
+                    (None, false) => fixture::parse(&bytes).map_err(|e| e.to_string()),
+                };
+                let pass = match pass {
+                    Ok(p) => p,
+                    Err(e) => {
+                        writeln!(out, "refused {shown}: {e}")?;
+                        return Ok(1);
+                    }
+                };
                 store.put_nfc_pass(&pass).map_err(|e| CliError::Usage(e.to_string()))?;
                 writeln!(out, "imported {} (AID {})", pass.id, pass.aid)?;
             }
+            Ok(0)
+        }
+        NfcCommand::Sign { key, out: path, json } => {
+            let key = read_private_key(key).map_err(|e| CliError::Usage(e.to_string()))?;
+            let body = std::fs::read(json)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", json.display())))?;
+            let package = sign_envelope(&body, huawei::PACKAGE_CONTENT_TYPE, &key)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            std::fs::write(path, &package)?;
+            writeln!(out, "signed {} bytes into {}", package.len(), path.display())?;
             Ok(0)
         }
         NfcCommand::Show { nfc, store } => {
