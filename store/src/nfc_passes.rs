@@ -11,17 +11,25 @@
 //! error, not a pass.
 //!
 //! The user's chosen pass (two passes on one AID) is the setting `nfc.chosen`.
+//!
+//! Issuer callbacks ([`hce_wallet_core::nfc_pass::callback`]): [`Store::receive_nfc_pass`],
+//! [`Store::delete_nfc_pass`] and [`Store::record_nfc_swipe`] write the outbox entry in the
+//! same transaction as the change (or, for a swipe, durably before it is reported), so a
+//! restart loses no callback and sends none for what did not happen.
 
+use hce_wallet_core::nfc_pass::callback::{self, CallbackEvent};
 use hce_wallet_core::nfc_pass::model::{
     Access, Aid, FileId, KeyAlgorithm, KeyNumber, NfcFile, NfcKey, NfcPass, NfcPassState, PassId,
 };
 use hce_wallet_core::nfc_pass::ports::{NfcJournalError, NfcPassJournal, NfcPassSource};
+use hce_wallet_core::time::Timestamp;
 use redb::{ReadableDatabase, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::codec::{all, delete, get, put};
 use crate::error::{Result, StoreError};
+use crate::outbox::enqueue_in;
 use crate::records::{Record, SecretString};
 use crate::schema::CURRENT_SCHEMA;
 use crate::store::Store;
@@ -218,6 +226,73 @@ impl Store {
                 crypto,
                 id.as_str().as_bytes(),
             )
+        })
+    }
+
+    /// Adds a pass the user received and queues its `RECEIVE` callback, in one transaction.
+    pub fn receive_nfc_pass(&self, pass: &NfcPass, event_id: &str, now: Timestamp) -> Result<()> {
+        let rec = NfcPassRecord::from_pass(pass);
+        let entry = callback::entry(pass, &CallbackEvent::Receive, event_id, now)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        self.write(|txn, crypto| {
+            let mut t = txn.open_table(NFC_PASSES_T)?;
+            let exists = get::<NfcPassRecord>(&t, crypto, CURRENT_SCHEMA, rec.pass_id.as_bytes())?;
+            if exists.is_none() && t.len()? >= MAX_NFC_PASSES as u64 {
+                return Err(StoreError::Invalid(format!("at most {MAX_NFC_PASSES} NFC passes")));
+            }
+            put(&mut t, crypto, CURRENT_SCHEMA, &rec)?;
+            drop(t);
+            if let Some(entry) = entry {
+                enqueue_in(txn, crypto, entry)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a pass the user deleted and queues its `DELETE` callback, in one transaction;
+    /// whether it existed.
+    pub fn delete_nfc_pass(&self, id: &PassId, event_id: &str, now: Timestamp) -> Result<bool> {
+        self.write(|txn, crypto| {
+            let mut t = txn.open_table(NFC_PASSES_T)?;
+            let Some(rec) =
+                get::<NfcPassRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?
+            else {
+                return Ok(false);
+            };
+            delete::<NfcPassRecord>(&mut t, crypto, id.as_str().as_bytes())?;
+            drop(t);
+            let entry = callback::entry(&rec.to_pass()?, &CallbackEvent::Delete, event_id, now)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            if let Some(entry) = entry {
+                enqueue_in(txn, crypto, entry)?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Queues the `SWIPE_CARD` callback of one field session durably (a journal write);
+    /// whether one was queued (the pass exists and has a callback URL).
+    pub fn record_nfc_swipe(
+        &self,
+        id: &PassId,
+        swipe: &CallbackEvent,
+        event_id: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.journal(false, |txn, crypto| {
+            let t = txn.open_table(NFC_PASSES_T)?;
+            let Some(rec) =
+                get::<NfcPassRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?
+            else {
+                return Ok(false);
+            };
+            drop(t);
+            let entry = callback::entry(&rec.to_pass()?, swipe, event_id, now)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            match entry {
+                Some(entry) => enqueue_in(txn, crypto, entry).map(|_| true),
+                None => Ok(false),
+            }
         })
     }
 

@@ -116,9 +116,9 @@ pub struct Wallet {
     engine: Arc<SelectionEngine>,
     keys: Arc<SharedKeyRing>,
     sync: Option<Mutex<SyncEngine>>,
-    transport: Option<Arc<dyn HttpTransport>>,
+    pub(crate) transport: Option<Arc<dyn HttpTransport>>,
     notifier: Arc<Notifier>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
     token_keys: PinnedRoots,
@@ -216,7 +216,11 @@ impl Wallet {
             hce_wallet_core::nfc_pass::applet::NfcPassPorts {
                 source: persist.store().clone(),
                 journal: persist.store().clone(),
-                events: notifier.clone(),
+                events: Arc::new(crate::nfc::NfcCallbacks {
+                    store: persist.store().clone(),
+                    clock: host.clock.clone(),
+                    inner: notifier.clone(),
+                }),
                 random: Box::new(OsRandom),
             },
         );

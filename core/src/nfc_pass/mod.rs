@@ -16,10 +16,12 @@
 //! - [`fixture`]: the JSON fixture form of a pass (demos, `hcectl vpcd --nfc`, tests).
 //! - [`huawei`]: import of Huawei Wallet `HwWalletObject` JSON with its NFC part, and of
 //!   signed pass packages (verified before anything is parsed).
+//! - [`callback`]: receive / delete / swipe callbacks to the issuer, as outbox entries.
 //! - [`applet`]: the applet behind the router.
 
 pub mod applet;
 pub mod auth;
+pub mod callback;
 pub mod files;
 pub mod fixture;
 pub mod huawei;
