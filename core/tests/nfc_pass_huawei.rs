@@ -38,6 +38,7 @@ fn imports_and_answers() {
     assert_eq!(hw.pass_type_identifier, "hwpass.com.example.campus.key");
     assert!(hw.pass.sync_across_devices);
     assert_eq!(hw.pass.state, NfcPassState::Active);
+    assert_eq!(hw.pass.issuer_key.as_ref().map(Vec::len), Some(65));
     let key = hw.pass.key(KeyNumber::new(1).unwrap()).unwrap().clone();
     assert_eq!(key.max_tries, 5);
     let store = Arc::new(InMemoryNfcPasses::new(vec![hw.pass]));
@@ -84,6 +85,8 @@ fn errors_name_the_path() {
         &format!("\"fileParameters\": [{}", "{\"fileId\":\"0F0F\"},".repeat(40)),
     );
     assert!(matches!(huawei::import_json(many.as_bytes()), Err(ImportError::TooMany { .. })));
+    let bad_key = DOOR.replace("MFkwEwYHKoZIzj0CAQYI", "MFkwEwYHKoZIzj0CAQYJ");
+    assert!(err(&bad_key).starts_with("linkDevicePass.spPublickey:"), "{}", err(&bad_key));
     let no_nfc = DOOR.replace("\"linkDevicePass\"", "\"linkDevicePassX\"");
     assert_eq!(err(&no_nfc), "linkDevicePass: required field missing");
     // Errors never echo values: the key does not appear in any message above.

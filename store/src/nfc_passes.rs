@@ -18,6 +18,7 @@
 //! restart loses no callback and sends none for what did not happen.
 
 use hce_wallet_core::nfc_pass::callback::{self, CallbackEvent};
+use hce_wallet_core::nfc_pass::issuer::{self, IssuerError};
 use hce_wallet_core::nfc_pass::model::{
     Access, Aid, FileId, KeyAlgorithm, KeyNumber, NfcFile, NfcKey, NfcPass, NfcPassState, PassId,
 };
@@ -80,6 +81,12 @@ pub struct NfcPassRecord {
     pub sync_across_devices: bool,
     pub files: Vec<NfcFileRecord>,
     pub keys: Vec<NfcKeyRecord>,
+    /// The issuer's public key (SEC1) for signed requests.
+    #[serde(default)]
+    pub issuer_key: Option<Vec<u8>>,
+    /// Last issuer request sequence applied.
+    #[serde(default)]
+    pub issuer_seq: u64,
 }
 
 impl Record for NfcPassRecord {
@@ -133,6 +140,8 @@ impl NfcPassRecord {
                     remaining: k.remaining,
                 })
                 .collect(),
+            issuer_key: p.issuer_key.clone(),
+            issuer_seq: p.issuer_seq,
         }
     }
 
@@ -181,6 +190,8 @@ impl NfcPassRecord {
         pass.state = if self.suspended { NfcPassState::Suspended } else { NfcPassState::Active };
         pass.callback_url = self.callback_url.clone();
         pass.sync_across_devices = self.sync_across_devices;
+        pass.issuer_key = self.issuer_key.clone();
+        pass.issuer_seq = self.issuer_seq;
         Ok(pass)
     }
 }
@@ -293,6 +304,30 @@ impl Store {
                 Some(entry) => enqueue_in(txn, crypto, entry).map(|_| true),
                 None => Ok(false),
             }
+        })
+    }
+
+    /// Verifies and applies a signed issuer request to pass `id` in one transaction (the
+    /// read or write and the new sequence number together): the bytes read (empty for a
+    /// write), or the refusal, with nothing changed.
+    pub fn apply_issuer_request(
+        &self,
+        id: &PassId,
+        bytes: &[u8],
+    ) -> Result<std::result::Result<Vec<u8>, IssuerError>> {
+        self.write(|txn, crypto| {
+            let mut t = txn.open_table(NFC_PASSES_T)?;
+            let Some(rec) =
+                get::<NfcPassRecord>(&t, crypto, CURRENT_SCHEMA, id.as_str().as_bytes())?
+            else {
+                return Err(StoreError::Invalid(format!("no NFC pass {id}")));
+            };
+            let mut pass = rec.to_pass()?;
+            let answer = issuer::verify(bytes, &pass).and_then(|r| issuer::apply(&mut pass, &r));
+            if answer.is_ok() {
+                put(&mut t, crypto, CURRENT_SCHEMA, &NfcPassRecord::from_pass(&pass))?;
+            }
+            Ok(answer)
         })
     }
 

@@ -101,6 +101,22 @@ impl Wallet {
             .map_err(|e| WalletError::Store(e.to_string()))
     }
 
+    /// A signed request of the pass's issuer app (Huawei's `readNFCCard` / `modifyNFCCard`),
+    /// checked against the pass's issuer key and its replay counter, applied atomically:
+    /// the bytes read, or empty for a write.
+    pub fn issuer_nfc_request(
+        &self,
+        pass_id: &str,
+        request: &[u8],
+    ) -> Result<Vec<u8>, WalletError> {
+        let id = PassId::new(pass_id).map_err(|e| WalletError::Import(e.to_string()))?;
+        self.persist
+            .store()
+            .apply_issuer_request(&id, request)
+            .map_err(|e| WalletError::Store(e.to_string()))?
+            .map_err(|e| WalletError::Import(format!("issuer request refused: {e}")))
+    }
+
     /// POSTs the queued issuer callbacks through the host transport; returns how many were
     /// delivered (2xx). Failures stay queued with backoff; nothing is lost across restarts.
     pub fn deliver_nfc_callbacks(&self) -> Result<usize, WalletError> {

@@ -59,3 +59,53 @@ fn tampered_signed_package_is_refused() {
     assert_eq!(w.import_signed_nfc_pass(&package, &roots).unwrap(), "hw-campus-door-0042");
     assert_eq!(w.nfc_aids().len(), 1);
 }
+
+fn request(issuer: &SigningKey, body: &str) -> Vec<u8> {
+    use hce_wallet_core::nfc_pass::issuer::REQUEST_CONTENT_TYPE;
+    sign_envelope(body.as_bytes(), REQUEST_CONTENT_TYPE, issuer).unwrap()
+}
+
+#[test]
+fn issuer_reads_and_writes_with_signed_requests_replays_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = open(&dir);
+    w.import_huawei_nfc_pass(DOOR.as_bytes()).unwrap();
+    // The fixture's spPublickey is the public key of this scalar.
+    let issuer = SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let pass = "hw-campus-door-0042";
+    let write = request(
+        &issuer,
+        r#"{"passId":"hw-campus-door-0042","seq":1,"op":"write","fileId":"0102","offset":0,"data":"0A0B"}"#,
+    );
+    assert_eq!(w.issuer_nfc_request(pass, &write).unwrap(), Vec::<u8>::new());
+    // Replayed: refused, nothing changes.
+    let err = w.issuer_nfc_request(pass, &write).unwrap_err().to_string();
+    assert!(err.contains("replayed"), "{err}");
+    let read = request(
+        &issuer,
+        r#"{"passId":"hw-campus-door-0042","seq":2,"op":"read","fileId":"0101","offset":0,"length":11}"#,
+    );
+    assert_eq!(w.issuer_nfc_request(pass, &read).unwrap(), b"LAB-DOOR-42");
+    // A reader sees the issuer's write.
+    assert_eq!(tx(&w, "00A4040C08 F04857444F4F5231"), "9000");
+    assert_eq!(tx(&w, "00A4020C02 0102"), "9000");
+    assert_eq!(tx(&w, "00B0000000"), "0A0B9000");
+    // Another key, another pass, past the end: refused.
+    let other = SigningKey::from_slice(&[8u8; 32]).unwrap();
+    let forged = request(
+        &other,
+        r#"{"passId":"hw-campus-door-0042","seq":9,"op":"write","fileId":"0102","offset":0,"data":"FFFF"}"#,
+    );
+    assert!(w.issuer_nfc_request(pass, &forged).unwrap_err().to_string().contains("signature"));
+    let past = request(
+        &issuer,
+        r#"{"passId":"hw-campus-door-0042","seq":3,"op":"write","fileId":"0102","offset":1,"data":"FFFF"}"#,
+    );
+    assert!(w.issuer_nfc_request(pass, &past).unwrap_err().to_string().contains("leave file"));
+    // The refused requests did not spend their sequence numbers: 3 still works.
+    let ok3 = request(
+        &issuer,
+        r#"{"passId":"hw-campus-door-0042","seq":3,"op":"read","fileId":"0102","offset":0,"length":2}"#,
+    );
+    assert_eq!(w.issuer_nfc_request(pass, &ok3).unwrap(), [0x0A, 0x0B]);
+}

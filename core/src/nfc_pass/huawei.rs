@@ -6,8 +6,10 @@
 //! `passStyleIdentifier`, `organizationName`, `organizationPassId`, `serialNumber` (Huawei's
 //! rules: at most 64 bytes of letters, digits, `.`, `-`, `_`; the serial number is the pass
 //! ID), `fields.status.state` (`active` answers readers; anything else is kept Suspended) and
-//! `linkDevicePass` (`nfcType` must be `"1"`, Huawei's "NFC enabled"; `serialNumber`,
-//! `webServiceURL`, `spPublickey` are kept out of the model). Huawei delivers the card's NFC
+//! `linkDevicePass` (`nfcType` must be `"1"`, Huawei's "NFC enabled"; `spPublickey`, the
+//! issuer's public key — here a P-256 SPKI, PEM or base64 DER — becomes the key the issuer's
+//! signed read/write requests are checked against, [`super::issuer`]; `serialNumber` and
+//! `webServiceURL` are reported beside the pass). Huawei delivers the card's NFC
 //! parameters — AID, external-authentication key, file parameter definitions — in a
 //! DevicePass package fetched from the issuer's server; this importer takes them inline as
 //! this project's documented extension `linkDevicePass.nfcParameters`:
@@ -169,9 +171,28 @@ fn link_device_pass(
     }
     let nfc_serial_number = link.req_str("serialNumber", MAX_ID)?.to_owned();
     let web_service_url = link.opt_string("webServiceURL", MAX_URL)?;
-    let (pass, callback_url, sync) =
+    let issuer_key = issuer_key(link.req_str("spPublickey", 4096)?).ok_or_else(|| {
+        link.invalid("spPublickey", "not a P-256 public key (SPKI PEM or base64 DER)")
+    })?;
+    let (mut pass, callback_url, sync) =
         link.required("nfcParameters", |i| nfc_parameters(i.obj()?, serial_number, organization))?;
+    pass.issuer_key = Some(issuer_key);
     Ok((pass, callback_url, sync, nfc_serial_number, web_service_url))
+}
+
+/// The issuer's key as SEC1 bytes, from SPKI PEM or base64 SPKI DER.
+fn issuer_key(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use p256::elliptic_curve::sec1::ToSec1Point;
+    use p256::pkcs8::DecodePublicKey;
+    let text = text.trim();
+    let key = if text.starts_with("-----BEGIN") {
+        p256::PublicKey::from_public_key_pem(text).ok()?
+    } else {
+        let der = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+        p256::PublicKey::from_public_key_der(&der).ok()?
+    };
+    Some(key.to_sec1_point(false).as_bytes().to_vec())
 }
 
 fn nfc_parameters(

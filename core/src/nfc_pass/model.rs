@@ -328,6 +328,11 @@ pub struct NfcPass {
     /// Whether the pass may be synced to the user's other devices.
     pub sync_across_devices: bool,
     pub state: NfcPassState,
+    /// The issuer's P-256 public key (SEC1) its signed read/write requests are checked
+    /// against (Huawei's `spPublickey`); `None`: the issuer cannot read or write remotely.
+    pub issuer_key: Option<Vec<u8>>,
+    /// Sequence number of the last issuer request applied (replay protection).
+    pub issuer_seq: u64,
 }
 
 impl NfcPass {
@@ -375,6 +380,8 @@ impl NfcPass {
             callback_url: None,
             sync_across_devices: false,
             state: NfcPassState::Active,
+            issuer_key: None,
+            issuer_seq: 0,
         })
     }
     pub fn files(&self) -> &[NfcFile] {
