@@ -1,6 +1,7 @@
 //! Issuer NFC passes through the `Wallet` (issue 15): import (Huawei `HwWalletObject` JSON
 //! or a signed package checked against the issuer's key), removal, the AID set the host
-//! registers with Android at run time, and the issuer callbacks.
+//! registers with Android at run time (announced as `nfc.aids_changed` whenever it changes),
+//! and the issuer callbacks.
 //!
 //! Android routing: an APDU reaches the app only for AIDs it registered. Issuer AIDs arrive
 //! with passes, so after every import or removal the app reads [`Wallet::nfc_aids`] and calls
@@ -95,10 +96,23 @@ impl Wallet {
     pub fn remove_nfc_pass(&self, id: &str) -> Result<bool, WalletError> {
         let id = PassId::new(id).map_err(|e| WalletError::Import(e.to_string()))?;
         let now = self.clock.now();
-        self.persist
+        let before = self.persist.store().aids();
+        let removed = self
+            .persist
             .store()
             .delete_nfc_pass(&id, &event_id(), now)
-            .map_err(|e| WalletError::Store(e.to_string()))
+            .map_err(|e| WalletError::Store(e.to_string()))?;
+        self.announce_aids(before);
+        Ok(removed)
+    }
+
+    /// Tells the host when the registered AID set must change.
+    fn announce_aids(&self, before: Vec<hce_wallet_core::nfc_pass::model::Aid>) {
+        let aids = self.persist.store().aids();
+        if aids != before {
+            self.notifier.emit(WalletEvent::NfcPass(NfcPassEvent::AidsChanged { aids }));
+            self.notifier.flush();
+        }
     }
 
     /// A signed request of the pass's issuer app (Huawei's `readNFCCard` / `modifyNFCCard`),
@@ -144,10 +158,12 @@ impl Wallet {
 
     fn receive(&self, pass: NfcPass) -> Result<String, WalletError> {
         let now = self.clock.now();
+        let before = self.persist.store().aids();
         self.persist
             .store()
             .receive_nfc_pass(&pass, &event_id(), now)
             .map_err(|e| WalletError::Store(e.to_string()))?;
+        self.announce_aids(before);
         Ok(pass.id.as_str().to_owned())
     }
 }

@@ -117,7 +117,7 @@ pub struct Wallet {
     keys: Arc<SharedKeyRing>,
     sync: Option<Mutex<SyncEngine>>,
     pub(crate) transport: Option<Arc<dyn HttpTransport>>,
-    notifier: Arc<Notifier>,
+    pub(crate) notifier: Arc<Notifier>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
