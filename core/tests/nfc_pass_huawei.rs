@@ -123,3 +123,38 @@ fn signed_package_is_verified_first() {
     let bad = sign_envelope(b"{}", PACKAGE_CONTENT_TYPE, &issuer).unwrap();
     assert!(matches!(huawei::import_signed(&bad, &roots), Err(PackageError::Import(_))));
 }
+
+#[test]
+fn google_generic_object_with_the_nfc_extension() {
+    use hce_wallet_core::nfc_pass::google;
+    let json = include_str!("fixtures/nfc/google-generic-door.json");
+    let pass = google::import_generic_object(json.as_bytes()).unwrap();
+    assert_eq!(pass.id.as_str(), "3388000000012345.door-7");
+    assert_eq!(pass.organization, "Example Labs");
+    assert_eq!(pass.aid.to_hex(), "F0474F4F444F4F52");
+    assert_eq!(pass.state, NfcPassState::Active);
+    assert!(pass.issuer_key.is_some());
+    let key = pass.key(KeyNumber::new(1).unwrap()).unwrap().clone();
+    let store = Arc::new(InMemoryNfcPasses::new(vec![pass]));
+    let mut r = Router::new();
+    r.register(Box::new(NfcPassApplet::new(NfcPassPorts {
+        source: store.clone(),
+        journal: store,
+        events: Arc::new(NoEvents),
+        random: Box::new(Zeros),
+    })));
+    assert_eq!(tx(&mut r, "00A4040C08 F0474F4F444F4F52"), "9000");
+    assert_eq!(tx(&mut r, "0084000008"), "00000000000000009000");
+    let token = hex::encode(auth::token(&key, &[0; 8], &ID_ICC));
+    assert_eq!(tx(&mut r, &format!("0082000110{token}")), "9000");
+    assert_eq!(tx(&mut r, "00A4020C02 0101"), "9000");
+    assert_eq!(tx(&mut r, "00B0000000"), "444F4F522D3037009000");
+    // Paths: the extension is required; its fields are named under it.
+    let err = |j: &str| google::import_generic_object(j.as_bytes()).unwrap_err().to_string();
+    assert_eq!(err(&json.replace("hceWalletNfc", "other")), "hceWalletNfc: required field missing");
+    assert!(err(&json.replace("\"aid\"", "\"aidX\"")).starts_with("hceWalletNfc.aid:"));
+    assert!(err(&json.replace("3388000000012345.door-7", "door 7")).starts_with("id:"));
+    let expired = json.replace("\"ACTIVE\"", "\"EXPIRED\"");
+    let pass = google::import_generic_object(expired.as_bytes()).unwrap();
+    assert_eq!(pass.state, NfcPassState::Suspended);
+}

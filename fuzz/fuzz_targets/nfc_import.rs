@@ -1,10 +1,10 @@
-//! The NFC pass importers (issue 15) on hostile bytes: Huawei `HwWalletObject` JSON and the
-//! fixture form. Never a panic; whatever is accepted is a pass the applet can serve (the
+//! The NFC pass importers (issue 15) on hostile bytes: Huawei `HwWalletObject` JSON, the
+//! Google generic object with the `hceWalletNfc` extension, and the fixture form. Never a panic; whatever is accepted is a pass the applet can serve (the
 //! model's rules hold), and an error message never carries the input's key bytes.
 #![no_main]
 
 use hce_wallet_core::nfc_pass::model::{Access, AID_LEN};
-use hce_wallet_core::nfc_pass::{fixture, huawei};
+use hce_wallet_core::nfc_pass::{fixture, google, huawei};
 use libfuzzer_sys::fuzz_target;
 
 fn check(pass: &hce_wallet_core::nfc_pass::model::NfcPass) {
@@ -26,6 +26,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(pass) = fixture::parse(data) {
+        check(&pass);
+    }
+    if let Ok(pass) = google::import_generic_object(data) {
         check(&pass);
     }
 });

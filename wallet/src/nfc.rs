@@ -80,6 +80,14 @@ impl Wallet {
         self.receive(hw.pass)
     }
 
+    /// Imports a Google Wallet `genericObject` with the `hceWalletNfc` extension; returns the
+    /// pass ID.
+    pub fn import_google_nfc_pass(&self, json: &[u8]) -> Result<String, WalletError> {
+        let pass = hce_wallet_core::nfc_pass::google::import_generic_object(json)
+            .map_err(|e| WalletError::Import(e.to_string()))?;
+        self.receive(pass)
+    }
+
     /// Imports a signed Huawei NFC pass package, verified against `issuer` before anything is
     /// parsed or stored; returns the pass ID.
     pub fn import_signed_nfc_pass(

@@ -181,7 +181,7 @@ fn link_device_pass(
 }
 
 /// The issuer's key as SEC1 bytes, from SPKI PEM or base64 SPKI DER.
-fn issuer_key(text: &str) -> Option<Vec<u8>> {
+pub(super) fn issuer_key(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     use p256::elliptic_curve::sec1::ToSec1Point;
     use p256::pkcs8::DecodePublicKey;
@@ -195,7 +195,7 @@ fn issuer_key(text: &str) -> Option<Vec<u8>> {
     Some(key.to_sec1_point(false).as_bytes().to_vec())
 }
 
-fn nfc_parameters(
+pub(super) fn nfc_parameters(
     o: Obj<'_, '_>,
     serial_number: &str,
     organization: &str,

@@ -17,6 +17,7 @@
 //! - [`huawei`]: import of Huawei Wallet `HwWalletObject` JSON with its NFC part, and of
 //!   signed pass packages (verified before anything is parsed).
 //! - [`callback`]: receive / delete / swipe callbacks to the issuer, as outbox entries.
+//! - [`google`]: a Google Wallet generic pass with the documented `hceWalletNfc` extension.
 //! - [`issuer`]: the issuer's signed read/write requests (replay-protected).
 //! - [`applet`]: the applet behind the router.
 
@@ -25,6 +26,7 @@ pub mod auth;
 pub mod callback;
 pub mod files;
 pub mod fixture;
+pub mod google;
 pub mod huawei;
 pub mod issuer;
 pub mod memory;

@@ -4,7 +4,8 @@
 //!   conditions, remark) and keys by number, algorithm and tries left — never a key value or
 //!   file content; with `--store`, also the store's NFC use log (`nfc.*` events).
 //! - `import --store PATH FILE…`: puts passes into an encrypted store: fixtures, Huawei
-//!   `HwWalletObject` JSON (`--huawei`), or signed packages (`--issuer-key PEM`, verified
+//!   `HwWalletObject` JSON (`--huawei`), Google generic objects with the `hceWalletNfc`
+//!   extension (`--google`), or signed packages (`--issuer-key PEM`, verified
 //!   against the issuer's public key before anything is parsed; a tampered one exits 1).
 //! - `sign --key PEM --out FILE JSON`: signs an `HwWalletObject` as a package (demos, tests).
 //! - `read --key HEX [--pcsc [READER]]`: the reference reader ([`crate::nfc_reader`]) opens
@@ -52,10 +53,13 @@ pub enum NfcCommand {
         #[command(flatten)]
         store: StoreArg,
         /// The files are Huawei `HwWalletObject` JSON with an NFC part
-        #[arg(long)]
+        #[arg(long, conflicts_with = "google")]
         huawei: bool,
+        /// The files are Google Wallet generic objects with the `hceWalletNfc` extension
+        #[arg(long)]
+        google: bool,
         /// The files are signed packages: verify them against this issuer public key (SPKI PEM)
-        #[arg(long = "issuer-key", value_name = "PEM", conflicts_with = "huawei")]
+        #[arg(long = "issuer-key", value_name = "PEM", conflicts_with_all = ["huawei", "google"])]
         issuer_key: Vec<PathBuf>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -175,7 +179,7 @@ fn hex_arg<const N: usize>(name: &str, text: &str) -> Result<[u8; N], CliError> 
 
 pub fn run(args: &NfcArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
-        NfcCommand::Import { store, huawei, issuer_key, files } => {
+        NfcCommand::Import { store, huawei, google, issuer_key, files } => {
             let Some(store) = store.open()? else {
                 return Err(CliError::Usage("import needs --store PATH".into()));
             };
@@ -189,6 +193,10 @@ pub fn run(args: &NfcArgs, out: &mut dyn Write) -> Result<u8, CliError> {
                 let bytes =
                     std::fs::read(path).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
                 let pass = match (&roots, huawei) {
+                    _ if *google => {
+                        hce_wallet_core::nfc_pass::google::import_generic_object(&bytes)
+                            .map_err(|e| e.to_string())
+                    }
                     (Some(roots), _) => huawei::import_signed(&bytes, roots)
                         .map(|h| h.pass)
                         .map_err(|e| e.to_string()),
