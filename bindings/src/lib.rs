@@ -18,6 +18,7 @@ pub mod fast_path;
 pub mod http;
 pub mod listener;
 pub mod logging;
+pub mod nfc;
 pub mod types;
 pub mod wallet;
 

@@ -100,6 +100,18 @@ impl Wallet {
         self.receive(hw.pass)
     }
 
+    /// [`Wallet::import_signed_nfc_pass`] with the issuer's public key as SPKI PEM.
+    pub fn import_signed_nfc_pass_pem(
+        &self,
+        package: &[u8],
+        issuer_public_key_pem: &str,
+    ) -> Result<String, WalletError> {
+        use p256::pkcs8::DecodePublicKey;
+        let key = p256::PublicKey::from_public_key_pem(issuer_public_key_pem.trim())
+            .map_err(|e| WalletError::Config(format!("issuer public key: {e}")))?;
+        self.import_signed_nfc_pass(package, &PinnedRoots::new([key]))
+    }
+
     /// Removes an NFC pass (queueing its `DELETE` callback); whether it existed.
     pub fn remove_nfc_pass(&self, id: &str) -> Result<bool, WalletError> {
         let id = PassId::new(id).map_err(|e| WalletError::Import(e.to_string()))?;
