@@ -14,6 +14,12 @@
 //! ```
 //!
 //! (`SWIPE_CARD` is the event type Huawei's NFC callback uses for a swipe.)
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use serde::Serialize;
 

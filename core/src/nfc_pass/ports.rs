@@ -9,6 +9,12 @@
 //! it was. A failed EXTERNAL AUTHENTICATE answers `63Cx` only after
 //! [`NfcPassJournal::commit_tries`] made the lower count durable, so pulling the phone away
 //! cannot reset the counter. All methods take `&self`; the traits are `Send + Sync`.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::fmt;
 
