@@ -17,7 +17,7 @@ VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
 FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
 
 seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set(),
-         "payment": set(), "dol": set()}
+         "payment": set(), "dol": set(), "nfc_pass": set()}
 
 
 def frame(apdus, op=0):
@@ -79,6 +79,23 @@ def payment_seeds():
         seeds["payment"].add(frame(commands))
 
 
+def nfc_pass_seeds():
+    """The door-key flow for `nfc_pass`: the fuzz harness's challenges are all zero, so the
+    EXTERNAL AUTHENTICATE token below (AES-128 under the demo key 1 of
+    tests/data/nfc-door-key.json over 00*8 || "HCE-ICC" 01) authenticates."""
+    select = bytes.fromhex("00A4040008F0484345444F4F5200")
+    challenge = bytes.fromhex("0084000008")
+    external = bytes.fromhex("0082000110" "07da51b229e0d00f6445815e4a161c9a")
+    files = [bytes.fromhex("00A4020C02" + fid) for fid in ("0101", "0102", "0103", "0104")]
+    read = bytes.fromhex("00B0000000")
+    update = bytes.fromhex("00D600000201FF")
+    internal = bytes.fromhex("008800010801020304050607080000"[:-2])
+    seeds["nfc_pass"].add(frame([select, challenge, external, files[0], read, files[1], update, read]))
+    seeds["nfc_pass"].add(frame([select, files[2], read, files[3], read, update, internal]))
+    seeds["nfc_pass"].add(frame([select, challenge, external, files[1], update], op=0) +
+                          frame([select, files[1], read], op=1))
+
+
 def main():
     for name in FILES:
         path = os.path.join(VECTORS, name)
@@ -93,6 +110,7 @@ def main():
             seeds["router"].add(frame([c]))
     seeds["smart_tap"] = set(seeds["router"])
     payment_seeds()
+    nfc_pass_seeds()
     # A few DOLs and padded TLVs for the lenient paths.
     seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
                              bytes.fromhex("00500141ff870101")})

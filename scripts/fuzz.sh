@@ -12,7 +12,7 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment dol token_messages pass_import pass_update key_bundle store_record store_open})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import key_bundle store_record store_open})
 slow=" ${FUZZ_SLOW:-smart_tap} "
 seconds=${FUZZ_SECONDS:-8}
 runs=${FUZZ_RUNS:-1000000}
@@ -51,6 +51,9 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json ../core/tests/fixtures/passes/display/*.json "corpus/$t/"; fi
   if [ "$t" = pass_update ]; then cp ../core/tests/fixtures/passes/update-seeds/*.json "corpus/$t/"; fi
+  if [ "$t" = nfc_import ]; then
+    cp ../core/tests/fixtures/nfc/*.json ../tests/data/nfc-door-key.json "corpus/$t/"
+  fi
   if [ "$t" = store_open ]; then cp ../store/tests/fixtures/*.redb "corpus/$t/" 2>/dev/null || true; fi
   cargo +nightly fuzz run --debug-assertions "$t" "corpus/$t" -- \
     "${run_limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?

@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev python3-pyscard nginx-light libjna-java junit4
+APT_PACKAGES=(pcscd vsmartcard-vpcd pcsc-tools libpcsclite-dev python3-pyscard python3-cryptography nginx-light libjna-java junit4
   cardpeek swig python3-venv zbar-tools)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

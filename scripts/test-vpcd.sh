@@ -6,6 +6,9 @@
 # client, a reset ends the field session, a pcscd restart is survived (it reconnects),
 # Ctrl-C stops it cleanly. Slot 1 (`hcectl vpcd --vector-wallet`): the shared e2e Smart
 # Tap vector byte for byte through each client, and the reference terminal reads pass 2018.
+# Slot 0 also serves the demo issuer NFC pass (issue 15): the door-key flow by scriptor and
+# pyscard (tests/pcsc/nfc_door.py, tokens from Python `cryptography`) and by the Rust
+# reference reader (`hcectl nfc read --pcsc`); a wrong key gets a status word, no file byte.
 #
 # VPCD_SCRIPTS (space-separated paths) replaces the slot-0 scripts; VPCD_ARGS adds
 # arguments to the slot-0 `hcectl vpcd`. The reset checks use the loopback test applet
@@ -31,6 +34,7 @@ for tool in pcscd scriptor "$PY"; do
   command -v "$tool" >/dev/null || die "$tool not found (run: make deps)"
 done
 "$PY" -c 'import smartcard' 2>/dev/null || die "pyscard missing (run: make deps)"
+"$PY" -c 'import cryptography' 2>/dev/null || die "python3-cryptography missing (run: make deps)"
 VPCD_DRIVER=$(dpkg -L vsmartcard-vpcd 2>/dev/null | grep -m1 '/libifdvpcd\.so$') ||
   VPCD_DRIVER=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 [ -f "$VPCD_DRIVER" ] || die "vpcd driver not found (run: make deps)"
@@ -152,6 +156,20 @@ printf '> 00a4040009f06863652d6c6f6f7000\n< 6a82\n' >"$WORK/wrong.apdu"
 check "hcectl run --pcsc: wrong expectation exits 1 with a diff" bash -c \
   '"$1" run --pcsc "$2" "$3" >"$4" 2>&1; [ $? -eq 1 ] && grep -q "^!! MISMATCH" "$4"' \
   _ "$HCECTL" "$READER" "$WORK/wrong.apdu" "$WORK/wrong.out"
+
+# The issuer NFC pass door key (the default card's demo pass). The wrong-key run spends one
+# try of key 1; the right-key run after it resets the counter.
+NFC_PASS=tests/data/nfc-door-key.json
+py_checks tests/pcsc/nfc_door.py --reader "$READER" --client scriptor --pass "$NFC_PASS"
+py_checks tests/pcsc/nfc_door.py --reader "$READER" --client pyscard --pass "$NFC_PASS"
+NFC_KEY1=$("$PY" -c 'import json, sys
+print(next(k["value"] for k in json.load(open(sys.argv[1]))["keys"] if k["number"] == 1))' "$NFC_PASS")
+check "hcectl nfc read --pcsc: the reference reader reads the door credential" bash -c \
+  '"$1" nfc read --pcsc "$2" --key "$3" >"$4" 2>&1 && grep -q "^file 0101: 444F4F522D4B4559" "$4"' \
+  _ "$HCECTL" "$READER" "$NFC_KEY1" "$WORK/nfc-read.out"
+check "hcectl nfc read --pcsc: a wrong key exits 1 with 63Cx and no file byte" bash -c \
+  '"$1" nfc read --pcsc "$2" --key 000102030405060708090A0B0C0D0E0F >"$3" 2>&1; [ $? -eq 1 ] &&
+   grep -q "SW 63C" "$3" && ! grep -q "^file " "$3"' _ "$HCECTL" "$READER" "$WORK/nfc-wrong.out"
 
 # The shared e2e Smart Tap vector, byte for byte, on the second slot: `hcectl vpcd` serving
 # the vector wallet (the Smart Tap applet with the vector's handset randomness).

@@ -20,6 +20,7 @@ pub mod fast_path;
 pub mod http;
 pub mod listener;
 pub mod logging;
+pub mod nfc;
 pub mod pass_feed;
 pub mod types;
 pub mod wallet;

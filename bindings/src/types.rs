@@ -361,6 +361,13 @@ pub enum WalletEvent {
     AidSetChanged {
         aid_set: crate::aids::AidSet,
     },
+    /// An issuer NFC pass was used or refused (`nfc.used`, `nfc.auth_failed`,
+    /// `nfc.aid_conflict`, `nfc.write_failed`); file IDs and key numbers only.
+    NfcPass {
+        name: String,
+        pass_id: Option<String>,
+        detail: String,
+    },
 }
 
 fn id(c: CollectorId) -> u32 {
@@ -410,6 +417,11 @@ impl From<Notice> for WalletEvent {
                     }
                 }
                 CoreEvent::Payment(p) => p.into(),
+                CoreEvent::NfcPass(n) => WalletEvent::NfcPass {
+                    name: n.name().to_owned(),
+                    pass_id: n.pass().map(|p| p.as_str().to_owned()),
+                    detail: n.detail(),
+                },
             },
         }
     }

@@ -17,7 +17,7 @@ use crate::types::{
 /// The wallet. Safe to call from the HCE binder thread and the UI thread at once.
 #[derive(uniffi::Object)]
 pub struct Wallet {
-    inner: Arc<hce_wallet::Wallet>,
+    pub(crate) inner: Arc<hce_wallet::Wallet>,
     /// The app's listener, also told about failures outside the wallet proper (a log
     /// sink that threw).
     listener: Option<Arc<dyn WalletListener>>,

@@ -4,6 +4,7 @@
 //! eligible, chooser, locked, authentication failed — reach the app as an explicit event.
 //! Events carry identifiers only, never redemption values or key material.
 
+use crate::nfc_pass::model::{Aid, FileId, KeyNumber, PassId};
 use crate::payment::token::{Origin, ReasonCode, TokenId, TokenState};
 use crate::payment::token_service::UserRequestKind;
 use crate::ports::CollectorId;
@@ -48,6 +49,73 @@ pub enum WalletEvent {
     Deactivated,
     /// A payment decision or a token life-cycle change (payment spec §12, §13).
     Payment(PaymentEvent),
+    /// A reader used an issuer NFC pass, or was refused (issue 15).
+    NfcPass(NfcPassEvent),
+}
+
+/// What the NFC pass applet tells the app (and, through it, the issuer's callback). File
+/// IDs and key numbers only — never file contents or key values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NfcPassEvent {
+    /// One field session with the pass ended (link loss, deselection, another SELECT): which
+    /// files the reader read and wrote (writes were durable before they were acknowledged)
+    /// and whether it authenticated.
+    Used { pass: PassId, aid: Aid, read: Vec<FileId>, written: Vec<FileId>, authenticated: bool },
+    /// EXTERNAL AUTHENTICATE failed; `remaining` tries are left (0: the key is blocked).
+    AuthenticationFailed { pass: PassId, key: KeyNumber, remaining: u8 },
+    /// Several Active passes share the AID and none is chosen: nobody answered; the app
+    /// asks the user to choose.
+    AidConflict { aid: Aid, candidates: Vec<PassId> },
+    /// A reader's write could not be made durable: it was refused (`6581`).
+    WriteFailed { pass: PassId, file: FileId },
+    /// The AIDs of the Active passes changed (an import or a removal): the host registers
+    /// `aids` for its service (Android `registerAidsForService`, category `other`).
+    AidsChanged { aids: Vec<Aid> },
+}
+
+impl NfcPassEvent {
+    /// A stable dotted name for logs and activity records.
+    pub fn name(&self) -> &'static str {
+        match self {
+            NfcPassEvent::Used { .. } => "nfc.used",
+            NfcPassEvent::AuthenticationFailed { .. } => "nfc.auth_failed",
+            NfcPassEvent::AidConflict { .. } => "nfc.aid_conflict",
+            NfcPassEvent::WriteFailed { .. } => "nfc.write_failed",
+            NfcPassEvent::AidsChanged { .. } => "nfc.aids_changed",
+        }
+    }
+    /// The pass the event is about (none for a conflict).
+    pub fn pass(&self) -> Option<&PassId> {
+        match self {
+            NfcPassEvent::Used { pass, .. }
+            | NfcPassEvent::AuthenticationFailed { pass, .. }
+            | NfcPassEvent::WriteFailed { pass, .. } => Some(pass),
+            NfcPassEvent::AidConflict { .. } | NfcPassEvent::AidsChanged { .. } => None,
+        }
+    }
+    /// A one-line detail without secrets.
+    pub fn detail(&self) -> String {
+        let ids =
+            |files: &[FileId]| files.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(",");
+        match self {
+            NfcPassEvent::Used { aid, read, written, authenticated, .. } => format!(
+                "AID {aid} read [{}] written [{}] authenticated={authenticated}",
+                ids(read),
+                ids(written)
+            ),
+            NfcPassEvent::AuthenticationFailed { key, remaining, .. } => {
+                format!("key {key}: {remaining} tries left")
+            }
+            NfcPassEvent::AidConflict { aid, candidates } => format!(
+                "AID {aid}: {}",
+                candidates.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+            ),
+            NfcPassEvent::WriteFailed { file, .. } => format!("file {file}"),
+            NfcPassEvent::AidsChanged { aids } => {
+                aids.iter().map(Aid::to_hex).collect::<Vec<_>>().join(",")
+            }
+        }
+    }
 }
 
 /// The kind of application cryptogram (payment spec §6.5: `9F27` bits 8–7).

@@ -12,6 +12,7 @@
 //! - [`router`]: the AID router Android's `HostApduService` hands APDUs to.
 //! - [`ports`]: the traits hosts and stores implement; [`events`]: what the host hears.
 //! - [`payment`]: EMV contactless card emulation over device tokens (payment spec).
+//! - [`nfc_pass`]: issuer NFC passes (door keys, access cards): an ISO 7816-4 file applet.
 #![forbid(unsafe_code)]
 
 pub mod apdu;
@@ -20,6 +21,7 @@ pub mod events;
 pub mod key_bundle;
 pub mod key_ring;
 pub mod ndef;
+pub mod nfc_pass;
 pub mod pass;
 pub mod payment;
 pub mod ports;

@@ -18,6 +18,8 @@
 //!   [`Store::engine_snapshot`] feeds `SelectionEngine::from_snapshot`; signature-checked
 //!   key bundles replace the key ring with rollback protection
 //!   ([`Store::apply_verified_bundle`]) ([`model`]).
+//! - **Issuer NFC passes**: AID, files and keys sealed like every record; the store is the
+//!   NFC applet's pass source and its durable write / retry-counter journal ([`nfc_passes`]).
 //! - **Host wallet state**: the core's key ring and key-sync state, and pass objects
 //!   changed by PUSH DATA ([`Store::key_ring_state`], [`Store::save_key_ring`],
 //!   [`Store::save_objects`]); crate `hce-wallet` persists through these.
@@ -36,6 +38,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod keys;
 pub mod model;
+pub mod nfc_passes;
 pub mod outbox;
 pub mod pass_feed;
 pub mod ports;

@@ -126,5 +126,8 @@ pub fn to_record(e: &WalletEvent) -> EventRecord {
         WalletEvent::Payment(p) => {
             event(p.name(), None, p.token().map(|t| t.as_str().to_owned()), p.detail())
         }
+        WalletEvent::NfcPass(n) => {
+            event(n.name(), None, n.pass().map(|p| p.as_str().to_owned()), n.detail())
+        }
     }
 }

@@ -167,6 +167,15 @@ pub(crate) fn reseal_all_from(
     n += reseal::<crate::outbox::OutboxRecord>(txn, src, OUTBOX_T, old, old_schema, new, |p| {
         decode_cbor(OUTBOX, p)
     })?;
+    n += reseal::<crate::nfc_passes::NfcPassRecord>(
+        txn,
+        src,
+        NFC_PASSES_T,
+        old,
+        old_schema,
+        new,
+        |p| decode_cbor(NFC_PASSES, p),
+    )?;
     {
         let mut events = txn.open_table(EVENTS_T)?;
         let mut all = Vec::new();

@@ -663,6 +663,12 @@ impl Store {
             CURRENT_SCHEMA,
         )?
         .len();
+        n += all::<crate::nfc_passes::NfcPassRecord>(
+            &txn.open_table(NFC_PASSES_T)?,
+            &crypto,
+            CURRENT_SCHEMA,
+        )?
+        .len();
         let events = txn.open_table(EVENTS_T)?;
         for entry in events.iter()? {
             let (k, v) = entry?;

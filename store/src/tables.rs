@@ -13,6 +13,7 @@ pub(crate) const PAYMENT_TOKENS: &str = "payment_tokens";
 pub(crate) const SETTINGS: &str = "settings";
 pub(crate) const EVENTS: &str = "events";
 pub(crate) const OUTBOX: &str = "outbox";
+pub(crate) const NFC_PASSES: &str = "nfc_passes";
 
 /// Plaintext header: format marker, schema version, key identifier; plus the sealed key
 /// check record.
@@ -29,11 +30,14 @@ pub(crate) const SETTINGS_T: BlindTable = TableDefinition::new(SETTINGS);
 /// Event ID → sealed outbox entry ([`crate::outbox`]); created empty on open of any
 /// schema-3 file that lacks it (no data migration needed).
 pub(crate) const OUTBOX_T: BlindTable = TableDefinition::new(OUTBOX);
+/// Pass ID → sealed issuer NFC pass ([`crate::nfc_passes`]); like `outbox`, created empty
+/// on open of any schema-3 file that lacks it.
+pub(crate) const NFC_PASSES_T: BlindTable = TableDefinition::new(NFC_PASSES);
 /// Sequence number → sealed event (event-log key).
 pub(crate) const EVENTS_T: TableDefinition<u64, &[u8]> = TableDefinition::new(EVENTS);
 
 /// Every blinded-key table of the current schema, in a fixed order.
-pub(crate) const BLIND_TABLES: [BlindTable; 8] = [
+pub(crate) const BLIND_TABLES: [BlindTable; 9] = [
     ISSUERS_T,
     COLLECTOR_KEYS_T,
     PASS_CLASSES_T,
@@ -42,6 +46,7 @@ pub(crate) const BLIND_TABLES: [BlindTable; 8] = [
     PAYMENT_TOKENS_T,
     SETTINGS_T,
     OUTBOX_T,
+    NFC_PASSES_T,
 ];
 
 /// Meta keys.

@@ -125,7 +125,8 @@ impl Nginx {
         fs::read_to_string(self.prefix.path().join("posted.log")).unwrap_or_default()
     }
 
-    /// The access log so far: one line per request, `status bytes "request"`.
+    /// The access log so far: one line per request,
+    /// `status bytes "request" "If-None-Match" "Idempotency-Key"`.
     pub fn access_log(&self) -> String {
         fs::read_to_string(self.prefix.path().join("access.log")).unwrap_or_default()
     }
@@ -171,7 +172,7 @@ pid {p}/nginx.pid;
 error_log {p}/error.log info;
 events {{ worker_connections 64; }}
 http {{
-    log_format brief '$status $body_bytes_sent "$request" "$http_if_none_match"';
+    log_format brief '$status $body_bytes_sent "$request" "$http_if_none_match" "$http_idempotency_key"';
     access_log {p}/access.log brief;
     log_format posted '$request_method $status "$http_idempotency_key" $request_body';
     client_body_temp_path {p}/tmp/body;

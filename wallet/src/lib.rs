@@ -20,6 +20,7 @@ pub mod aids;
 pub mod config;
 pub mod error;
 mod issuers;
+mod nfc;
 pub mod notify;
 pub mod pass_feeds;
 pub mod passes;

@@ -126,7 +126,7 @@ pub struct Wallet {
     /// configured.
     pub(crate) token_sync: Option<TokenSyncCell>,
     pub(crate) transport: Option<Arc<dyn HttpTransport>>,
-    notifier: Arc<Notifier>,
+    pub(crate) notifier: Arc<Notifier>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) persist: Persist,
     /// The pinned token-service keys (empty: no token can be provisioned).
@@ -241,9 +241,24 @@ impl Wallet {
         )
         .map_err(|e| WalletError::Config(e.to_string()))?;
         payment.prepare();
+        // Issuer NFC passes (issue 15): the store is the pass source and the durable journal
+        // of reader writes and retry counters.
+        let nfc = hce_wallet_core::nfc_pass::applet::NfcPassApplet::new(
+            hce_wallet_core::nfc_pass::applet::NfcPassPorts {
+                source: persist.store().clone(),
+                journal: persist.store().clone(),
+                events: Arc::new(crate::nfc::NfcCallbacks {
+                    store: persist.store().clone(),
+                    clock: host.clock.clone(),
+                    inner: notifier.clone(),
+                }),
+                random: Box::new(OsRandom),
+            },
+        );
         let mut router = Router::new();
         router.register(Box::new(applet));
         router.register(Box::new(payment));
+        router.register(Box::new(nfc));
         let wallet = Wallet {
             router: Mutex::new(router),
             engine,

@@ -8,7 +8,7 @@
 pub mod datetime;
 pub mod display;
 pub mod google_wallet;
-mod json_reader;
+pub(crate) mod json_reader;
 mod jwt;
 pub mod model;
 pub mod push;

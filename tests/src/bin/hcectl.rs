@@ -30,6 +30,8 @@ enum Command {
     Wallet(cli::wallet::WalletArgs),
     /// Payment tokens of an encrypted store file (provision, list, life cycle, keys, verify)
     Pay(cli::pay::PayArgs),
+    /// Issuer NFC passes: show files and key IDs, read one with the reference reader
+    Nfc(cli::nfc::NfcArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +64,10 @@ fn main() -> ExitCode {
         Command::Pay(args) => {
             let mut stdout = std::io::stdout().lock();
             cli::pay::run(args, &mut stdout).map(ExitCode::from)
+        }
+        Command::Nfc(args) => {
+            let mut stdout = std::io::stdout().lock();
+            cli::nfc::run(args, &mut stdout).map(ExitCode::from)
         }
         Command::Tap(args) => {
             let mut stdout = std::io::stdout().lock();

@@ -34,6 +34,9 @@ pub struct RunArgs {
     pub store: Option<PathBuf>,
     #[command(flatten)]
     pub pay: crate::demo_pay::PayOptions,
+    /// Serve these issuer NFC pass fixtures (JSON) instead of the demo door key
+    #[arg(long, value_name = "PATH")]
+    pub nfc: Vec<PathBuf>,
     /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
     #[arg(long, hide = true, conflicts_with_all = ["pcsc", "store"])]
     pub vector_wallet: bool,
@@ -61,6 +64,7 @@ pub fn run(args: &RunArgs, factory: CardFactory<'_>) -> Result<ExitCode, CliErro
             store: args.store.clone(),
             vector_wallet: args.vector_wallet,
             pay: args.pay.clone(),
+            nfc: args.nfc.clone(),
         })?)),
     };
     let transcript = script.run(card.as_mut(), args.keep_going);

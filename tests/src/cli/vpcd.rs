@@ -23,6 +23,9 @@ pub struct VpcdArgs {
     pub store: Option<PathBuf>,
     #[command(flatten)]
     pub pay: crate::demo_pay::PayOptions,
+    /// Serve these issuer NFC pass fixtures (JSON) instead of the demo door key
+    #[arg(long, value_name = "PATH")]
+    pub nfc: Vec<PathBuf>,
     /// Serve the shared e2e Smart Tap vector's wallet (transport tests)
     #[arg(long, hide = true, conflicts_with = "store")]
     pub vector_wallet: bool,
@@ -44,6 +47,7 @@ pub fn run(args: &VpcdArgs, factory: CardFactory<'_>) -> Result<(), CliError> {
         store: args.store.clone(),
         vector_wallet: args.vector_wallet,
         pay: args.pay.clone(),
+        nfc: args.nfc.clone(),
     })?;
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [SIGINT, SIGTERM] {
