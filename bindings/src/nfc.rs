@@ -1,18 +1,12 @@
 //! Issuer NFC passes on the Kotlin `Wallet` (issue 15): translation only, each method runs
-//! the wallet's in [`guard`]. The host re-registers its AIDs
-//! (`CardEmulation.registerAidsForService`, category `other`) with [`Wallet::nfc_aids`]
-//! whenever an `nfc.aids_changed` event arrives.
+//! the wallet's in [`guard`]. Their AIDs are in the `OTHER` group of `Wallet.aidSet()`; the
+//! host re-registers on `WalletEvent.AidSetChanged`.
 
 use crate::error::{guard, WalletError};
 use crate::wallet::Wallet;
 
 #[uniffi::export]
 impl Wallet {
-    /// The AIDs of every Active NFC pass, upper-case hex: what the host registers.
-    pub fn nfc_aids(&self) -> Vec<String> {
-        guard("Wallet.nfcAids", || Ok(self.inner.nfc_aids())).unwrap_or_default()
-    }
-
     /// Imports a Huawei `HwWalletObject` with its NFC part; returns the pass ID.
     pub fn import_huawei_nfc_pass(&self, json: String) -> Result<String, WalletError> {
         guard("Wallet.importHuaweiNfcPass", || {

@@ -68,9 +68,6 @@ pub enum NfcPassEvent {
     AidConflict { aid: Aid, candidates: Vec<PassId> },
     /// A reader's write could not be made durable: it was refused (`6581`).
     WriteFailed { pass: PassId, file: FileId },
-    /// The AIDs of the Active passes changed (an import or a removal): the host registers
-    /// `aids` for its service (Android `registerAidsForService`, category `other`).
-    AidsChanged { aids: Vec<Aid> },
 }
 
 impl NfcPassEvent {
@@ -81,7 +78,6 @@ impl NfcPassEvent {
             NfcPassEvent::AuthenticationFailed { .. } => "nfc.auth_failed",
             NfcPassEvent::AidConflict { .. } => "nfc.aid_conflict",
             NfcPassEvent::WriteFailed { .. } => "nfc.write_failed",
-            NfcPassEvent::AidsChanged { .. } => "nfc.aids_changed",
         }
     }
     /// The pass the event is about (none for a conflict).
@@ -90,7 +86,7 @@ impl NfcPassEvent {
             NfcPassEvent::Used { pass, .. }
             | NfcPassEvent::AuthenticationFailed { pass, .. }
             | NfcPassEvent::WriteFailed { pass, .. } => Some(pass),
-            NfcPassEvent::AidConflict { .. } | NfcPassEvent::AidsChanged { .. } => None,
+            NfcPassEvent::AidConflict { .. } => None,
         }
     }
     /// A one-line detail without secrets.
@@ -111,9 +107,6 @@ impl NfcPassEvent {
                 candidates.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
             ),
             NfcPassEvent::WriteFailed { file, .. } => format!("file {file}"),
-            NfcPassEvent::AidsChanged { aids } => {
-                aids.iter().map(Aid::to_hex).collect::<Vec<_>>().join(",")
-            }
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Issuer NFC passes through the `Wallet` (issue 15): import (Huawei `HwWalletObject` JSON
-//! or a signed package checked against the issuer's key), removal, the AID set the host
-//! registers with Android at run time (announced as `nfc.aids_changed` whenever it changes),
-//! and the issuer callbacks.
+//! or a signed package checked against the issuer's key), removal, and the issuer
+//! callbacks.
 //!
 //! Android routing: an APDU reaches the app only for AIDs it registered. Issuer AIDs arrive
-//! with passes, so after every import or removal the app reads [`Wallet::nfc_aids`] and calls
+//! with passes: they are in the `Other` group of the wallet's one AID set
+//! ([`Wallet::aid_set`], `crate::aids`), and every import or removal that changes it sends
+//! [`crate::Notice::AidSetChanged`], on which the app calls
 //! `CardEmulation.registerAidsForService(service, CATEGORY_OTHER, aids)`. When another app
 //! already holds one of those AIDs in category `other`, Android asks the user to pick an app
 //! at the tap (or routes by the foreground preference the user set); the wallet cannot
@@ -22,7 +23,6 @@ use hce_wallet_core::key_bundle::PinnedRoots;
 use hce_wallet_core::nfc_pass::callback::{CallbackEvent, CHANNEL_PREFIX};
 use hce_wallet_core::nfc_pass::huawei;
 use hce_wallet_core::nfc_pass::model::{NfcPass, PassId};
-use hce_wallet_core::nfc_pass::ports::NfcPassSource;
 use hce_wallet_core::ports::{Clock, EventSink, OsRandom, RandomSource};
 use hce_wallet_core::sync::{Delivery, Outbox, OutboxConfig};
 use hce_wallet_store::Store;
@@ -68,12 +68,6 @@ impl EventSink for NfcCallbacks {
 }
 
 impl Wallet {
-    /// The AIDs of every Active NFC pass, upper-case hex, sorted: what the host registers
-    /// for its `HostApduService` in category `other`.
-    pub fn nfc_aids(&self) -> Vec<String> {
-        self.persist.store().aids().iter().map(|a| a.to_hex()).collect()
-    }
-
     /// Imports an `HwWalletObject` with an NFC part; returns the pass ID.
     pub fn import_huawei_nfc_pass(&self, json: &[u8]) -> Result<String, WalletError> {
         let hw = huawei::import_json(json).map_err(|e| WalletError::Import(e.to_string()))?;
@@ -116,23 +110,13 @@ impl Wallet {
     pub fn remove_nfc_pass(&self, id: &str) -> Result<bool, WalletError> {
         let id = PassId::new(id).map_err(|e| WalletError::Import(e.to_string()))?;
         let now = self.clock.now();
-        let before = self.persist.store().aids();
         let removed = self
             .persist
             .store()
             .delete_nfc_pass(&id, &event_id(), now)
             .map_err(|e| WalletError::Store(e.to_string()))?;
-        self.announce_aids(before);
+        self.announce_aid_set();
         Ok(removed)
-    }
-
-    /// Tells the host when the registered AID set must change.
-    fn announce_aids(&self, before: Vec<hce_wallet_core::nfc_pass::model::Aid>) {
-        let aids = self.persist.store().aids();
-        if aids != before {
-            self.notifier.emit(WalletEvent::NfcPass(NfcPassEvent::AidsChanged { aids }));
-            self.notifier.flush();
-        }
     }
 
     /// A signed request of the pass's issuer app (Huawei's `readNFCCard` / `modifyNFCCard`),
@@ -178,12 +162,11 @@ impl Wallet {
 
     fn receive(&self, pass: NfcPass) -> Result<String, WalletError> {
         let now = self.clock.now();
-        let before = self.persist.store().aids();
         self.persist
             .store()
             .receive_nfc_pass(&pass, &event_id(), now)
             .map_err(|e| WalletError::Store(e.to_string()))?;
-        self.announce_aids(before);
+        self.announce_aid_set();
         Ok(pass.id.as_str().to_owned())
     }
 }

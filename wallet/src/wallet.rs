@@ -29,7 +29,7 @@ use hce_wallet_core::time::Timestamp;
 use zeroize::Zeroizing;
 
 use crate::activity::Activity;
-use crate::aids::AidSet;
+use crate::aids::{AidCategory, AidSet};
 use crate::issuers::refresh_issuers;
 use crate::notify::{Notice, Notifier, WalletListener};
 use crate::pass_feeds::{PassFeedOutcome, PassFeeds};
@@ -652,7 +652,22 @@ impl Wallet {
     /// Every AID the host should route to this wallet, by category (see [`crate::aids`]):
     /// what `CardEmulation.registerAidsForService` takes. Read from the store.
     pub fn aid_set(&self) -> Result<AidSet, WalletError> {
-        Ok(AidSet::for_tokens(&self.persist.store().token_records()?))
+        use hce_wallet_core::nfc_pass::ports::NfcPassSource;
+        let store = self.persist.store();
+        let mut set = AidSet::for_tokens(&store.token_records()?);
+        for aid in store.aids() {
+            set.add(AidCategory::Other, aid.as_bytes());
+        }
+        Ok(set)
+    }
+
+    /// Tells the host (and only when it changed) which AIDs to route to the wallet: after
+    /// token changes and NFC-pass imports and removals.
+    pub(crate) fn announce_aid_set(&self) {
+        if let Some(changed) = self.refresh_aid_set() {
+            self.notifier.push(Notice::AidSetChanged(changed));
+            self.notifier.flush();
+        }
     }
 
     /// Recomputes the AID set; returns it when it differs from the one last reported. The
@@ -692,9 +707,7 @@ impl Wallet {
         for e in events {
             self.notifier.emit(WalletEvent::Payment(e));
         }
-        if let Some(changed) = self.refresh_aid_set() {
-            self.notifier.push(Notice::AidSetChanged(changed));
-        }
+        self.announce_aid_set();
         self.notifier.flush();
         if let Err(e) = self.persist_tap() {
             log::warn!("token events not yet in the activity log: {e}");
