@@ -524,10 +524,10 @@ impl Wallet {
 
     /// The device came online: the token service first when one is configured (the
     /// user's queued requests, the status window, keys where they run low), then every
-    /// issuer pass feed that is due (changes arrive as [`Notice::PassChanged`]), then the
-    /// key bundle if one is due. Token and feed failures are logged and retried on their
+    /// issuer pass feed that is due (changes arrive as [`Notice::PassChanged`]), the issuer
+    /// NFC-pass callbacks that wait, then the key bundle if one is due. Token and feed failures are logged and retried on their
     /// own schedules (see [`Wallet::sync_tokens`], [`Wallet::sync_pass_feeds`]). Returns key
-    /// sync's outcome (`Skipped` when only the others are configured).
+    /// sync's outcome (`Skipped` when key sync is not configured).
     pub fn on_network_available(&self) -> Result<SyncOutcome, WalletError> {
         if self.token_sync.is_some() {
             if let Err(e) = self.run_token_sync(Urgency::Routine) {
@@ -537,8 +537,15 @@ impl Wallet {
         if let Err(e) = self.sync_pass_feeds(false) {
             log::warn!("pass feeds: {e}");
         }
-        if self.sync.is_none() && (self.token_sync.is_some() || !self.config.pass_feeds.is_empty())
-        {
+        if self.transport.is_some() {
+            // Issuer NFC-pass callbacks (receive, delete, swipe) that wait in the outbox.
+            match self.deliver_nfc_callbacks() {
+                Ok(n) if n > 0 => log::info!("{n} NFC pass callback(s) delivered"),
+                Ok(_) => {}
+                Err(e) => log::warn!("NFC pass callbacks: {e}"),
+            }
+        }
+        if self.sync.is_none() {
             return Ok(SyncOutcome::Skipped { reason: "key sync is not configured".into() });
         }
         self.sync(Trigger::NetworkAvailable)
