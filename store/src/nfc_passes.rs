@@ -22,7 +22,9 @@ use hce_wallet_core::nfc_pass::issuer::{self, IssuerError};
 use hce_wallet_core::nfc_pass::model::{
     Access, Aid, FileId, KeyAlgorithm, KeyNumber, NfcFile, NfcKey, NfcPass, NfcPassState, PassId,
 };
-use hce_wallet_core::nfc_pass::ports::{NfcJournalError, NfcPassJournal, NfcPassSource};
+use hce_wallet_core::nfc_pass::ports::{
+    apply_tries, apply_write, NfcJournalError, NfcPassJournal, NfcPassSource,
+};
 use hce_wallet_core::time::Timestamp;
 use redb::{ReadableDatabase, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
@@ -402,10 +404,7 @@ impl NfcPassJournal for Store {
         offset: usize,
         data: &[u8],
     ) -> std::result::Result<(), NfcJournalError> {
-        self.nfc_journal(pass, |p| {
-            let f = p.file_mut(file).ok_or(NfcJournalError::UnknownFile(file))?;
-            f.write_at(offset, data).ok_or(NfcJournalError::OutOfRange { offset, len: data.len() })
-        })
+        self.nfc_journal(pass, |p| apply_write(p, file, offset, data))
     }
     fn commit_tries(
         &self,
@@ -413,10 +412,6 @@ impl NfcPassJournal for Store {
         key: KeyNumber,
         remaining: u8,
     ) -> std::result::Result<(), NfcJournalError> {
-        self.nfc_journal(pass, |p| {
-            let k = p.key_mut(key).ok_or(NfcJournalError::UnknownKey(key))?;
-            k.remaining = remaining.min(k.max_tries);
-            Ok(())
-        })
+        self.nfc_journal(pass, |p| apply_tries(p, key, remaining))
     }
 }

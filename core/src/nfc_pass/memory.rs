@@ -101,8 +101,7 @@ impl NfcPassJournal for InMemoryNfcPasses {
         }
         let p =
             inner.passes.iter_mut().find(|p| &p.id == pass).ok_or(NfcJournalError::UnknownPass)?;
-        let f = p.file_mut(file).ok_or(NfcJournalError::UnknownFile(file))?;
-        f.write_at(offset, data).ok_or(NfcJournalError::OutOfRange { offset, len: data.len() })
+        super::ports::apply_write(p, file, offset, data)
     }
     fn commit_tries(
         &self,
@@ -116,8 +115,6 @@ impl NfcPassJournal for InMemoryNfcPasses {
         }
         let p =
             inner.passes.iter_mut().find(|p| &p.id == pass).ok_or(NfcJournalError::UnknownPass)?;
-        let k = p.key_mut(key).ok_or(NfcJournalError::UnknownKey(key))?;
-        k.remaining = remaining.min(k.max_tries);
-        Ok(())
+        super::ports::apply_tries(p, key, remaining)
     }
 }

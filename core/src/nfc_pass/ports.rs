@@ -102,3 +102,27 @@ impl fmt::Debug for dyn NfcPassJournal {
         f.write_str("dyn NfcPassJournal")
     }
 }
+
+/// A reader's write into `pass`, as every [`NfcPassJournal`] applies it before making it
+/// durable (one rule for the bounds, whatever the storage).
+pub fn apply_write(
+    pass: &mut NfcPass,
+    file: FileId,
+    offset: usize,
+    data: &[u8],
+) -> Result<(), NfcJournalError> {
+    let f = pass.file_mut(file).ok_or(NfcJournalError::UnknownFile(file))?;
+    f.write_at(offset, data).ok_or(NfcJournalError::OutOfRange { offset, len: data.len() })
+}
+
+/// Sets the tries left of `key` in `pass` (capped at its maximum), as every
+/// [`NfcPassJournal`] applies it.
+pub fn apply_tries(
+    pass: &mut NfcPass,
+    key: KeyNumber,
+    remaining: u8,
+) -> Result<(), NfcJournalError> {
+    let k = pass.key_mut(key).ok_or(NfcJournalError::UnknownKey(key))?;
+    k.remaining = remaining.min(k.max_tries);
+    Ok(())
+}
