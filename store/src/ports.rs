@@ -6,11 +6,16 @@
 //! NFC thread.
 
 use hce_wallet_core::events::WalletEvent;
+use hce_wallet_core::pass::{PassClass, PassObject};
+use hce_wallet_core::ports::IssuerId;
 use hce_wallet_core::ports::{
     CollectorId, EventSink, IssuerKeyRing, PassSource, PushData, PushError, PushListener,
     Selection, SelectionRequest,
 };
+use hce_wallet_core::selection::records::Records;
+use hce_wallet_core::selection::{PassRecords, RecordsError};
 use hce_wallet_core::time::Timestamp;
+use std::collections::BTreeSet;
 
 use crate::records::EventRecord;
 use crate::snapshot::TapSnapshot;
@@ -57,6 +62,50 @@ impl PassSource for Store {
     fn select(&self, request: &SelectionRequest) -> Selection {
         self.prepare_tap().select(request)
     }
+}
+
+/// The selection engine's records (issue #12, cold start): a tap's candidates come from
+/// the current [`TapSnapshot`] (the selection-index record of the collector's issuer, only
+/// those passes decrypted); the rest reads one pass, or all of them for listing.
+impl PassRecords for Store {
+    fn candidates(&self, issuer: IssuerId) -> std::result::Result<Records, RecordsError> {
+        let found = self.prepare_tap().issuer_candidates(issuer).map_err(records_error)?;
+        let mut classes: Vec<PassClass> = Vec::new();
+        let mut objects = Vec::with_capacity(found.len());
+        for c in &found {
+            if !classes.iter().any(|k| k.id == c.class.class_id) {
+                classes.push(c.class.to_model());
+            }
+            objects.push(c.object.to_model(&c.class));
+        }
+        Ok((classes, objects))
+    }
+
+    fn object(
+        &self,
+        id: &str,
+    ) -> std::result::Result<Option<(PassClass, PassObject)>, RecordsError> {
+        let found = self.pass(id).map_err(records_error)?;
+        Ok(found.map(|(class, object)| (class.to_model(), object.to_model(&class))))
+    }
+
+    fn class(&self, id: &str) -> std::result::Result<Option<PassClass>, RecordsError> {
+        Ok(Store::class(self, id).map_err(records_error)?.map(|c| c.to_model()))
+    }
+
+    fn all(&self) -> std::result::Result<Records, RecordsError> {
+        let s = self.engine_snapshot().map_err(records_error)?;
+        Ok((s.classes, s.objects))
+    }
+
+    fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
+        let classes = self.class_records().map_err(records_error)?;
+        Ok(classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect())
+    }
+}
+
+fn records_error(e: crate::StoreError) -> RecordsError {
+    RecordsError(e.to_string())
 }
 
 impl PushListener for Store {

@@ -171,7 +171,16 @@ impl TapSnapshot {
     }
 
     fn try_candidates(&self, collector: CollectorId) -> Result<Vec<Candidate>> {
-        let (Some(txn), Some(issuer)) = (&self.txn, self.issuer_of(collector)) else {
+        match self.issuer_of(collector) {
+            Some(issuer) => self.issuer_candidates(issuer),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every pass whose class lists `issuer` (its selection-index record), decrypting only
+    /// those. Values that fail to authenticate are skipped and logged.
+    pub fn issuer_candidates(&self, issuer: IssuerId) -> Result<Vec<Candidate>> {
+        let Some(txn) = &self.txn else {
             return Ok(Vec::new());
         };
         let index = txn.open_table(SELECTION_INDEX_T)?;

@@ -22,7 +22,9 @@ use hce_wallet_core::ports::{
     UiContext,
 };
 use hce_wallet_core::router::{Deactivation, Router};
-use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
+use hce_wallet_core::selection::{
+    ChooserWindow, LockPolicy, PassRecords, SelectionConfig, SelectionEngine,
+};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger, Urgency};
 use hce_wallet_core::time::Timestamp;
@@ -143,7 +145,7 @@ pub struct Wallet {
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wallet")
-            .field("passes", &self.engine.object_count())
+            .field("engine", &self.engine)
             .field("keys", &self.keys.snapshot().key_count())
             .finish_non_exhaustive()
     }
@@ -180,9 +182,11 @@ impl Wallet {
         let pass_feeds = PassFeeds::new(&config.pass_feeds, persist.store())?;
         let save_links = SaveLinkKeys::new(&config, persist.store())?;
 
+        // Passes load on demand through the store's selection index (issue #12).
+        let records: Arc<dyn PassRecords> = persist.store().clone();
         let engine = Arc::new(
-            SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
-                |e| WalletError::StoreCorrupt(format!("stored passes do not load: {e}")),
+            SelectionEngine::backed(saved.issuers, records, selection_config(&config)?).map_err(
+                |e| WalletError::StoreCorrupt(format!("stored issuers do not load: {e}")),
             )?,
         );
         let ring = KeyRing::from_state(&saved.key_ring).map_err(|e| {
