@@ -18,7 +18,7 @@ use hce_wallet_core::time::Timestamp;
 use std::collections::BTreeSet;
 
 use crate::records::EventRecord;
-use crate::snapshot::TapSnapshot;
+use crate::snapshot::{Candidate, TapSnapshot};
 use crate::store::{event, Store};
 
 /// Bound on queued events between flushes.
@@ -32,15 +32,6 @@ impl IssuerKeyRing for TapSnapshot {
         now: Timestamp,
     ) -> Option<p256::PublicKey> {
         TapSnapshot::collector_key(self, collector, key_version, now)
-    }
-}
-
-impl PassSource for TapSnapshot {
-    fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
-        TapSnapshot::could_redeem(self, collector, now)
-    }
-    fn select(&self, request: &SelectionRequest) -> Selection {
-        TapSnapshot::select(self, request)
     }
 }
 
@@ -64,44 +55,67 @@ impl PassSource for Store {
     }
 }
 
-/// The selection engine's records (issue #12, cold start): a tap's candidates come from
-/// the current [`TapSnapshot`] (the selection-index record of the collector's issuer, only
-/// those passes decrypted); the rest reads one pass, or all of them for listing.
-impl PassRecords for Store {
+/// The selection engine's records over one snapshot (one MVCC read transaction): a tap's
+/// candidates are the selection-index record of the collector's issuer, only those passes
+/// decrypted; the rest reads one pass, or all of them for listing.
+impl PassRecords for TapSnapshot {
     fn candidates(&self, issuer: IssuerId) -> std::result::Result<Records, RecordsError> {
-        let found = self.prepare_tap().issuer_candidates(issuer).map_err(records_error)?;
-        let mut classes: Vec<PassClass> = Vec::new();
-        let mut objects = Vec::with_capacity(found.len());
-        for c in &found {
-            if !classes.iter().any(|k| k.id == c.class.class_id) {
-                classes.push(c.class.to_model());
-            }
-            objects.push(c.object.to_model(&c.class));
-        }
-        Ok((classes, objects))
+        let found = self.issuer_candidates(issuer).map_err(records_error)?;
+        Ok(to_models(&found))
     }
-
     fn object(
         &self,
         id: &str,
     ) -> std::result::Result<Option<(PassClass, PassObject)>, RecordsError> {
-        let found = self.pass(id).map_err(records_error)?;
-        Ok(found.map(|(class, object)| (class.to_model(), object.to_model(&class))))
+        let found = self.read_pass(id).map_err(records_error)?;
+        Ok(found.map(|c| (c.class.to_model(), c.object.to_model(&c.class))))
     }
-
     fn class(&self, id: &str) -> std::result::Result<Option<PassClass>, RecordsError> {
-        Ok(Store::class(self, id).map_err(records_error)?.map(|c| c.to_model()))
+        Ok(self.read_class(id).map_err(records_error)?.map(|c| c.to_model()))
     }
-
     fn all(&self) -> std::result::Result<Records, RecordsError> {
-        let s = self.engine_snapshot().map_err(records_error)?;
-        Ok((s.classes, s.objects))
+        let found = self.read_all().map_err(records_error)?;
+        Ok(to_models(&found))
     }
-
     fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
-        let classes = self.class_records().map_err(records_error)?;
+        let classes = self.read_classes().map_err(records_error)?;
         Ok(classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect())
     }
+}
+
+/// The wallet's engine reads through the store's current snapshot (the latest commit).
+impl PassRecords for Store {
+    fn candidates(&self, issuer: IssuerId) -> std::result::Result<Records, RecordsError> {
+        PassRecords::candidates(&*self.prepare_tap(), issuer)
+    }
+    fn object(
+        &self,
+        id: &str,
+    ) -> std::result::Result<Option<(PassClass, PassObject)>, RecordsError> {
+        PassRecords::object(&*self.prepare_tap(), id)
+    }
+    fn class(&self, id: &str) -> std::result::Result<Option<PassClass>, RecordsError> {
+        PassRecords::class(&*self.prepare_tap(), id)
+    }
+    fn all(&self) -> std::result::Result<Records, RecordsError> {
+        PassRecords::all(&*self.prepare_tap())
+    }
+    fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
+        PassRecords::redemption_issuers(&*self.prepare_tap())
+    }
+}
+
+/// Core models of candidates (each class once).
+fn to_models(found: &[Candidate]) -> Records {
+    let mut classes: Vec<PassClass> = Vec::new();
+    let mut objects = Vec::with_capacity(found.len());
+    for c in found {
+        if !classes.iter().any(|k| k.id == c.class.class_id) {
+            classes.push(c.class.to_model());
+        }
+        objects.push(c.object.to_model(&c.class));
+    }
+    (classes, objects)
 }
 
 fn records_error(e: crate::StoreError) -> RecordsError {
