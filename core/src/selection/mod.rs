@@ -394,6 +394,10 @@ impl SelectionEngine {
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
+    /// How many objects are in memory now (loads nothing; for cold-start checks).
+    pub fn loaded_object_count(&self) -> usize {
+        self.read().objects.len()
+    }
     pub fn object_count(&self) -> usize {
         self.load_all();
         self.read().objects.len()
