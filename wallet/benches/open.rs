@@ -12,6 +12,9 @@
 //! heap the open wallet holds after its first APDU (goal: < 16 MB at 10k, growing with the
 //! index, not with pass contents) are printed. The heap is counted by this binary's global
 //! allocator ([`Counting`]): live bytes after open + first APDU minus live bytes before.
+//! Last, `Store::open` alone with and without redb's whole-file integrity check
+//! (`StoreOptions::check_integrity_on_open`, on by default): the part of the open that
+//! still grows with the file.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -21,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use hce_wallet::{Host, Wallet, WalletConfig};
+use hce_wallet_store::{RootKey, Store, StoreOptions};
 
 /// The system allocator, counting live bytes.
 struct Counting;
@@ -165,5 +169,25 @@ fn main() {
     for (n, p) in &paths {
         let held = heap_held(p);
         println!("  {n:>6} passes: {:.2} MB ({held} bytes)", held as f64 / 1e6);
+    }
+    println!("Store::open alone (medians of 11): integrity check on (default) / off:");
+    for (n, p) in &paths {
+        let store_open = |check: bool| {
+            let opts = StoreOptions { check_integrity_on_open: check, ..StoreOptions::default() };
+            median(
+                || {
+                    drop(
+                        Store::open_with(p, &RootKey::from_bytes(KEY), opts.clone()).expect("open"),
+                    )
+                },
+                11,
+            )
+        };
+        let (on, off) = (store_open(true), store_open(false));
+        println!(
+            "  {n:>6} passes: {:.2} ms / {:.2} ms",
+            on.as_secs_f64() * 1e3,
+            off.as_secs_f64() * 1e3
+        );
     }
 }
