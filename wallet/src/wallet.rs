@@ -2,6 +2,7 @@
 //! the core (applet, selection engine, key ring, sync engine); this file connects them.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::events::{PaymentEvent, WalletEvent};
@@ -139,6 +140,9 @@ pub struct Wallet {
     pass_feeds: PassFeeds,
     /// The keys save-to-wallet links verify with ([`crate::save_links`]).
     save_links: SaveLinkKeys,
+    /// Key sync has been told the redemption issuers (not at open: reading them is not
+    /// on the cold-start path, issue #12).
+    wanted_known: AtomicBool,
     config: WalletConfig,
 }
 
@@ -277,10 +281,10 @@ impl Wallet {
             aids: Mutex::new(AidSet::for_tokens(&[])),
             pass_feeds,
             save_links,
+            wanted_known: AtomicBool::new(false),
             config,
         };
         wallet.refresh_aid_set();
-        wallet.update_wanted_issuers();
         log::info!("wallet opened: {:?}", wallet);
         Ok(wallet)
     }
@@ -521,6 +525,15 @@ impl Wallet {
         if let Some(sync) = &self.sync {
             let wanted = self.engine.redemption_issuers();
             sync.lock().unwrap_or_else(PoisonError::into_inner).set_wanted_issuers(wanted);
+            self.wanted_known.store(true, Ordering::Release);
+        }
+    }
+
+    /// Tells key sync the redemption issuers if it was not told since open (they read
+    /// every class record, so `Wallet::open` leaves it to the first sync or status call).
+    fn ensure_wanted_issuers(&self) {
+        if !self.wanted_known.load(Ordering::Acquire) {
+            self.update_wanted_issuers();
         }
     }
 
@@ -565,6 +578,7 @@ impl Wallet {
             .ok_or_else(|| WalletError::Sync("key sync is not configured (no sync URL)".into()))?;
         let transport = (self.transport.as_ref())
             .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        self.ensure_wanted_issuers();
         let ring_before = self.keys.snapshot();
         let (outcome, state, state_changed) = {
             let mut engine = sync.lock().unwrap_or_else(PoisonError::into_inner);
@@ -643,6 +657,7 @@ impl Wallet {
 
     /// Where key sync stands.
     pub fn sync_status(&self) -> SyncStatus {
+        self.ensure_wanted_issuers();
         let ring = self.keys.snapshot();
         match &self.sync {
             Some(sync) => status_of(
