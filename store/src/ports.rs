@@ -17,7 +17,7 @@ use hce_wallet_core::selection::{PassRecords, RecordsError};
 use hce_wallet_core::time::Timestamp;
 use std::collections::BTreeSet;
 
-use crate::records::EventRecord;
+use crate::records::{EventRecord, PassClassRecord};
 use crate::snapshot::{Candidate, TapSnapshot};
 use crate::store::{event, Store};
 
@@ -74,8 +74,9 @@ impl PassRecords for TapSnapshot {
         Ok(self.read_class(id).map_err(records_error)?.map(|c| c.to_model()))
     }
     fn all(&self) -> std::result::Result<Records, RecordsError> {
-        let found = self.read_all().map_err(records_error)?;
-        Ok(to_models(&found))
+        let (classes, found) = self.read_all().map_err(records_error)?;
+        let objects = found.iter().map(|c| c.object.to_model(&c.class)).collect();
+        Ok((classes.iter().map(PassClassRecord::to_model).collect(), objects))
     }
     fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
         let classes = self.read_classes().map_err(records_error)?;
@@ -107,10 +108,11 @@ impl PassRecords for Store {
 
 /// Core models of candidates (each class once).
 fn to_models(found: &[Candidate]) -> Records {
+    let mut seen = std::collections::HashSet::new();
     let mut classes: Vec<PassClass> = Vec::new();
     let mut objects = Vec::with_capacity(found.len());
     for c in found {
-        if !classes.iter().any(|k| k.id == c.class.class_id) {
+        if seen.insert(c.class.class_id.as_str()) {
             classes.push(c.class.to_model());
         }
         objects.push(c.object.to_model(&c.class));

@@ -207,21 +207,33 @@ impl TapSnapshot {
         all(&txn.open_table(PASS_CLASSES_T)?, &self.crypto, CURRENT_SCHEMA)
     }
 
-    /// Every pass with its class (objects whose class is missing are left out). Reads the
-    /// whole store: listing, never the tap path.
-    pub fn read_all(&self) -> Result<Vec<Candidate>> {
-        let Some(txn) = &self.txn else { return Ok(Vec::new()) };
-        let classes: HashMap<String, PassClassRecord> =
-            self.read_classes()?.into_iter().map(|c| (c.class_id.clone(), c)).collect();
-        let objects: Vec<PassObjectRecord> =
-            all(&txn.open_table(PASS_OBJECTS_T)?, &self.crypto, CURRENT_SCHEMA)?;
-        Ok(objects
-            .into_iter()
-            .filter_map(|object| {
-                let class = classes.get(&object.class_id)?.clone();
-                Some(Candidate { class, object })
-            })
-            .collect())
+    /// Every class, and every pass with its class. Reads the whole store: listing, never
+    /// the tap path. As at a tap, a value that fails to authenticate is skipped and logged
+    /// (the other passes stay listed), and so are objects whose class is missing.
+    pub fn read_all(&self) -> Result<(Vec<PassClassRecord>, Vec<Candidate>)> {
+        let Some(txn) = &self.txn else { return Ok((Vec::new(), Vec::new())) };
+        let mut classes: HashMap<String, PassClassRecord> = HashMap::new();
+        for entry in txn.open_table(PASS_CLASSES_T)?.iter()? {
+            let (k, v) = entry?;
+            match self.crypto.open::<PassClassRecord>(CURRENT_SCHEMA, k.value(), v.value()) {
+                Ok(c) => drop(classes.insert(c.class_id.clone(), c)),
+                Err(e) => log::error!("pass class unreadable: {e}"),
+            }
+        }
+        let mut out = Vec::new();
+        for entry in txn.open_table(PASS_OBJECTS_T)?.iter()? {
+            let (k, v) = entry?;
+            match self.crypto.open::<PassObjectRecord>(CURRENT_SCHEMA, k.value(), v.value()) {
+                Ok(object) => match classes.get(&object.class_id) {
+                    Some(class) => out.push(Candidate { class: class.clone(), object }),
+                    None => log::error!("pass object without its class"),
+                },
+                Err(e) => log::error!("pass object unreadable: {e}"),
+            }
+        }
+        let mut classes: Vec<PassClassRecord> = classes.into_values().collect();
+        classes.sort_by(|a, b| a.class_id.cmp(&b.class_id));
+        Ok((classes, out))
     }
 
     /// The core's selection engine over this snapshot (its [`PassRecords`]): the issuers

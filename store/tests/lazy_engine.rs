@@ -140,3 +140,63 @@ fn memory_wins_over_older_records() {
     assert_eq!(lazy.objects().len(), 999);
     assert!(lazy.object("1009.c9o0").is_none());
 }
+
+#[test]
+fn listing_keeps_classes_without_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, issuers) = setup(dir.path());
+    let mut batch = import_json(&passes_json(500, 1)).unwrap();
+    batch.objects.clear();
+    store.import_batch(&batch).unwrap();
+    let (lazy, eager) = engines(&store, issuers);
+    let (l, e) = (lazy.snapshot(), eager.snapshot());
+    assert_eq!(l.classes.len(), 101);
+    assert!(l.classes == e.classes && l.objects == e.objects, "same passes as the eager engine");
+    assert!(lazy.class("1000.class500").is_some());
+}
+
+/// A value swapped on disk (it no longer authenticates under its key): the engine that
+/// read everything at open refused the whole store; the lazy one skips that pass, at a
+/// tap and in the listing, and keeps the others.
+#[test]
+fn an_unreadable_pass_is_skipped_not_fatal() {
+    use hce_wallet_store::redb::{self, ReadableTable, TableDefinition};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.redb");
+    let issuers = {
+        let (store, issuers) = setup(dir.path());
+        drop(store);
+        issuers
+    };
+    {
+        let t: TableDefinition<'static, &'static [u8], &'static [u8]> =
+            TableDefinition::new("pass_objects");
+        let db = redb::Database::open(&path).unwrap();
+        let txn = db.begin_write().unwrap();
+        {
+            let mut table = txn.open_table(t).unwrap();
+            // The first object's value under the second object's key.
+            let (v0, k1) = {
+                let mut it = table.iter().unwrap();
+                let (_, v0) = it.next().unwrap().unwrap();
+                let (k1, _) = it.next().unwrap().unwrap();
+                (v0.value().to_vec(), k1.value().to_vec())
+            };
+            table.insert(&k1[..], &v0[..]).unwrap();
+        }
+        txn.commit().unwrap();
+    }
+    let store = Arc::new(Store::open(&path, &common::key(1)).unwrap());
+    assert!(store.engine_snapshot().is_err(), "the read-everything path refuses");
+    let records: Arc<dyn PassRecords> = store.clone();
+    let lazy = SelectionEngine::backed(issuers, records, Default::default()).unwrap();
+    lazy.set_ui_context(UiContext::Home);
+    assert_eq!(lazy.objects().len(), 999);
+    let mut eligible = 0;
+    for i in 0..ISSUERS {
+        if let Selection::ChooserRequired { candidates } = lazy.decide(&req(1_000 + i)) {
+            eligible += candidates.len();
+        }
+    }
+    assert_eq!(eligible, 999);
+}
