@@ -360,13 +360,6 @@ impl Store {
         Ok(Some((class, obj)))
     }
 
-    /// Every class record (no objects).
-    pub fn class_records(&self) -> Result<Vec<PassClassRecord>> {
-        let crypto = self.crypto();
-        let txn = self.db.begin_read()?;
-        all(&txn.open_table(PASS_CLASSES_T)?, &crypto, CURRENT_SCHEMA)
-    }
-
     /// One class.
     pub fn class(&self, class_id: &str) -> Result<Option<PassClassRecord>> {
         let crypto = self.crypto();
