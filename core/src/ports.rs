@@ -3,7 +3,9 @@
 //! The Smart Tap applet asks an [`IssuerKeyRing`] for collector public keys (spec §6.3
 //! step 4), a [`PassSource`] for the pass to send (§12), hands PUSH DATA to a
 //! [`PushListener`] (§6.6) and reports decisions to an [`EventSink`]. Randomness and time
-//! come from [`RandomSource`] and [`Clock`]. The in-memory implementations used before a
+//! come from [`RandomSource`] and [`Clock`]. The selection engine reads passes it has not
+//! loaded through [`PassRecords`] (its own port, `selection::records`, re-exported here;
+//! issue #12). The in-memory implementations used before a
 //! store exists live next to the engines that own them; the encrypted store implements
 //! the same traits.
 //!
@@ -15,6 +17,8 @@ use zeroize::Zeroizing;
 
 use crate::events::WalletEvent;
 use crate::time::Timestamp;
+
+pub use crate::selection::records::{PassRecords, Records, RecordsError};
 
 /// A Smart Tap collector ID (spec §1: Google-assigned, 4 bytes big-endian on the wire).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

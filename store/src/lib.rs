@@ -12,10 +12,12 @@
 //! - **Schema**: versioned with in-transaction migrations ([`schema`]).
 //! - **Taps**: [`Store::prepare_tap`] hands out an `Arc<TapSnapshot>` rebuilt after every
 //!   commit; the store and the snapshot implement the core's `IssuerKeyRing`,
-//!   `PassSource` and `PushListener` ([`ports`]) without waiting for writers.
+//!   `PassSource`, `PushListener` and the selection engine's `PassRecords` ([`ports`])
+//!   without waiting for writers.
 //! - **Core model**: Google Wallet JSON imported by `hce_wallet_core::pass` is stored whole
-//!   ([`Store::import_batch`]); eligibility then follows `hce_wallet_core::selection::rules`;
-//!   [`Store::engine_snapshot`] feeds `SelectionEngine::from_snapshot`; signature-checked
+//!   ([`Store::import_batch`]); every selection is the core's `SelectionEngine` reading the
+//!   store as its `PassRecords` (the selection index of the collector's issuer, only those
+//!   passes decrypted: issue #12); [`Store::engine_snapshot`] reads every pass; signature-checked
 //!   key bundles replace the key ring with rollback protection
 //!   ([`Store::apply_verified_bundle`]) ([`model`]).
 //! - **Issuer NFC passes**: AID, files and keys sealed like every record; the store is the
@@ -25,7 +27,8 @@
 //!   [`Store::save_objects`]); crate `hce-wallet` persists through these.
 //!
 //! Tests (`cargo test -p hce-wallet-store`): API behaviour, v1 fixture migration, a
-//! differential test against the core's `SelectionEngine`, crash consistency (fault
+//! differential test against the core's `SelectionEngine`, the lazy engine over the store
+//! (`tests/lazy_engine.rs`), crash consistency (fault
 //! injection at every write/flush point, SIGKILLed writer processes), tamper (byte flips,
 //! swapped values), concurrency (taps during a 10,000-pass import). Long variants:
 //! `make stress`. Benchmarks: `cargo bench -p hce-wallet-store --bench store`.

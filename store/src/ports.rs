@@ -6,14 +6,19 @@
 //! NFC thread.
 
 use hce_wallet_core::events::WalletEvent;
+use hce_wallet_core::pass::{PassClass, PassObject};
+use hce_wallet_core::ports::IssuerId;
 use hce_wallet_core::ports::{
     CollectorId, EventSink, IssuerKeyRing, PassSource, PushData, PushError, PushListener,
     Selection, SelectionRequest,
 };
+use hce_wallet_core::selection::records::Records;
+use hce_wallet_core::selection::{PassRecords, RecordsError};
 use hce_wallet_core::time::Timestamp;
+use std::collections::BTreeSet;
 
-use crate::records::EventRecord;
-use crate::snapshot::TapSnapshot;
+use crate::records::{EventRecord, PassClassRecord};
+use crate::snapshot::{Candidate, TapSnapshot};
 use crate::store::{event, Store};
 
 /// Bound on queued events between flushes.
@@ -27,15 +32,6 @@ impl IssuerKeyRing for TapSnapshot {
         now: Timestamp,
     ) -> Option<p256::PublicKey> {
         TapSnapshot::collector_key(self, collector, key_version, now)
-    }
-}
-
-impl PassSource for TapSnapshot {
-    fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
-        TapSnapshot::could_redeem(self, collector, now)
-    }
-    fn select(&self, request: &SelectionRequest) -> Selection {
-        TapSnapshot::select(self, request)
     }
 }
 
@@ -57,6 +53,75 @@ impl PassSource for Store {
     fn select(&self, request: &SelectionRequest) -> Selection {
         self.prepare_tap().select(request)
     }
+}
+
+/// The selection engine's records over one snapshot (one MVCC read transaction): a tap's
+/// candidates are the selection-index record of the collector's issuer, only those passes
+/// decrypted; the rest reads one pass, or all of them for listing.
+impl PassRecords for TapSnapshot {
+    fn candidates(&self, issuer: IssuerId) -> std::result::Result<Records, RecordsError> {
+        let found = self.issuer_candidates(issuer).map_err(records_error)?;
+        Ok(to_models(&found))
+    }
+    fn object(
+        &self,
+        id: &str,
+    ) -> std::result::Result<Option<(PassClass, PassObject)>, RecordsError> {
+        let found = self.read_pass(id).map_err(records_error)?;
+        Ok(found.map(|c| (c.class.to_model(), c.object.to_model(&c.class))))
+    }
+    fn class(&self, id: &str) -> std::result::Result<Option<PassClass>, RecordsError> {
+        Ok(self.read_class(id).map_err(records_error)?.map(|c| c.to_model()))
+    }
+    fn all(&self) -> std::result::Result<Records, RecordsError> {
+        let (classes, found) = self.read_all().map_err(records_error)?;
+        let objects = found.iter().map(|c| c.object.to_model(&c.class)).collect();
+        Ok((classes.iter().map(PassClassRecord::to_model).collect(), objects))
+    }
+    fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
+        let classes = self.read_classes().map_err(records_error)?;
+        Ok(classes.iter().flat_map(|c| c.redemption_issuers.iter().copied()).collect())
+    }
+}
+
+/// The wallet's engine reads through the store's current snapshot (the latest commit).
+impl PassRecords for Store {
+    fn candidates(&self, issuer: IssuerId) -> std::result::Result<Records, RecordsError> {
+        PassRecords::candidates(&*self.prepare_tap(), issuer)
+    }
+    fn object(
+        &self,
+        id: &str,
+    ) -> std::result::Result<Option<(PassClass, PassObject)>, RecordsError> {
+        PassRecords::object(&*self.prepare_tap(), id)
+    }
+    fn class(&self, id: &str) -> std::result::Result<Option<PassClass>, RecordsError> {
+        PassRecords::class(&*self.prepare_tap(), id)
+    }
+    fn all(&self) -> std::result::Result<Records, RecordsError> {
+        PassRecords::all(&*self.prepare_tap())
+    }
+    fn redemption_issuers(&self) -> std::result::Result<BTreeSet<IssuerId>, RecordsError> {
+        PassRecords::redemption_issuers(&*self.prepare_tap())
+    }
+}
+
+/// Core models of candidates (each class once).
+fn to_models(found: &[Candidate]) -> Records {
+    let mut seen = std::collections::HashSet::new();
+    let mut classes: Vec<PassClass> = Vec::new();
+    let mut objects = Vec::with_capacity(found.len());
+    for c in found {
+        if seen.insert(c.class.class_id.as_str()) {
+            classes.push(c.class.to_model());
+        }
+        objects.push(c.object.to_model(&c.class));
+    }
+    (classes, objects)
+}
+
+fn records_error(e: crate::StoreError) -> RecordsError {
+    RecordsError(e.to_string())
 }
 
 impl PushListener for Store {

@@ -7,15 +7,21 @@
 //! is made (that would grow with the pass count); a tap reads only the selection-index
 //! record of the collector's issuer and the objects it lists.
 //!
+//! The decision itself is the core's [`SelectionEngine`] over this snapshot as its
+//! [`PassRecords`] (`crate::ports`): one implementation of the rules.
+//!
 //! Read errors at tap time (a tampered value) fail closed: the affected pass is treated as
 //! not eligible and the error is logged; wrong data is never sent.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use hce_wallet_core::pass::Issuer;
 use hce_wallet_core::ports::{
-    CollectorId, IssuerId, PassType, PushData, Selection, SelectionRequest, SmartTapPass,
+    CollectorId, IssuerId, PassSource, PassType, PushData, Selection, SelectionRequest,
+    SmartTapPass,
 };
+use hce_wallet_core::selection::{LockPolicy, PassRecords, SelectionConfig, SelectionEngine};
 use hce_wallet_core::time::Timestamp;
 use redb::{ReadOnlyTable, ReadTransaction, ReadableTable};
 use sha2::{Digest, Sha256};
@@ -23,8 +29,7 @@ use sha2::{Digest, Sha256};
 use crate::codec::{all, get, Crypto};
 use crate::error::Result;
 use crate::records::{
-    CollectorKeyRecord, IssuerRecord, ObjectState, PassClassRecord, PassObjectRecord,
-    SelectionIndexRecord,
+    CollectorKeyRecord, IssuerRecord, PassClassRecord, PassObjectRecord, SelectionIndexRecord,
 };
 use crate::schema::CURRENT_SCHEMA;
 use crate::tables::*;
@@ -43,26 +48,6 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// Rules 2–5 of spec §12.2 for `issuer` (the collector's issuer) at `now`.
-    pub fn redeemable(&self, issuer: IssuerId, now: Timestamp) -> bool {
-        let o = &self.object;
-        if let (Some(cm), Some(om)) = (&self.class.model, &o.model) {
-            // The core's rules are the reference when the full model is stored. Local
-            // wall-clock bounds are read as UTC (the store holds no user time zone).
-            let probe = SelectionRequest { collector: CollectorId(0), service_types: vec![], now };
-            return self.class.redemption_issuers.contains(&issuer)
-                && !o.smart_tap_disabled
-                && hce_wallet_core::selection::rules::check_standing(cm, om, &probe, 0).is_ok();
-        }
-        self.class.smart_tap_enabled
-            && self.class.redemption_issuers.contains(&issuer)
-            && o.redemption_value.as_ref().is_some_and(|v| !v.expose().is_empty())
-            && o.state == ObjectState::Active
-            && o.valid_from.is_none_or(|t| now.0 >= t)
-            && o.valid_until.is_none_or(|t| now.0 <= t)
-            && !o.smart_tap_disabled
-    }
-
     /// The Smart Tap view of the pass (spec §7.3).
     pub fn to_smart_tap(&self) -> Option<SmartTapPass> {
         Some(SmartTapPass {
@@ -171,7 +156,16 @@ impl TapSnapshot {
     }
 
     fn try_candidates(&self, collector: CollectorId) -> Result<Vec<Candidate>> {
-        let (Some(txn), Some(issuer)) = (&self.txn, self.issuer_of(collector)) else {
+        match self.issuer_of(collector) {
+            Some(issuer) => self.issuer_candidates(issuer),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Every pass whose class lists `issuer` (its selection-index record), decrypting only
+    /// those. Values that fail to authenticate are skipped and logged.
+    pub fn issuer_candidates(&self, issuer: IssuerId) -> Result<Vec<Candidate>> {
+        let Some(txn) = &self.txn else {
             return Ok(Vec::new());
         };
         let index = txn.open_table(SELECTION_INDEX_T)?;
@@ -189,41 +183,93 @@ impl TapSnapshot {
         Ok(load_candidates(&objects, &classes, &self.crypto, &ix.objects))
     }
 
-    /// The passes eligible for `request` (rules 2–6 of spec §12.2), sorted by object ID.
-    pub fn eligible(&self, request: &SelectionRequest) -> Vec<Candidate> {
-        let Some(issuer) = self.issuer_of(request.collector) else {
-            return Vec::new();
+    /// One pass with its class (`None` if absent or its class is missing).
+    pub fn read_pass(&self, object_id: &str) -> Result<Option<Candidate>> {
+        let Some(txn) = &self.txn else { return Ok(None) };
+        let objects = txn.open_table(PASS_OBJECTS_T)?;
+        let Some(object) =
+            get::<PassObjectRecord>(&objects, &self.crypto, CURRENT_SCHEMA, object_id.as_bytes())?
+        else {
+            return Ok(None);
         };
-        self.candidates(request.collector)
-            .into_iter()
-            .filter(|c| c.redeemable(issuer, request.now))
-            .filter(|c| c.class.pass_type.requested_by(&request.service_types))
-            .collect()
+        Ok(self.read_class(&object.class_id)?.map(|class| Candidate { class, object }))
     }
 
-    /// Whether any pass could go to this collector now (rules 2–5).
-    pub fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
-        let Some(issuer) = self.issuer_of(collector) else {
-            return false;
-        };
-        self.candidates(collector).iter().any(|c| c.redeemable(issuer, now))
+    /// One class.
+    pub fn read_class(&self, class_id: &str) -> Result<Option<PassClassRecord>> {
+        let Some(txn) = &self.txn else { return Ok(None) };
+        get(&txn.open_table(PASS_CLASSES_T)?, &self.crypto, CURRENT_SCHEMA, class_id.as_bytes())
     }
 
-    /// The store's own selection for the home-screen scenario of spec §12.2: 0 → nothing,
-    /// 1 → send, several → chooser. UI context, unlock policy and remembered choices belong
-    /// to the selection engine in `core`, which takes [`Self::eligible`] as its input.
-    pub fn select(&self, request: &SelectionRequest) -> Selection {
-        let mut eligible = self.eligible(request);
-        match eligible.len() {
-            0 => Selection::NothingEligible,
-            1 => match eligible.pop().and_then(|c| c.to_smart_tap()) {
-                Some(p) => Selection::Send(p),
-                None => Selection::NothingEligible,
-            },
-            _ => Selection::ChooserRequired {
-                candidates: eligible.into_iter().map(|c| c.object.object_id).collect(),
-            },
+    /// Every class (no objects).
+    pub fn read_classes(&self) -> Result<Vec<PassClassRecord>> {
+        let Some(txn) = &self.txn else { return Ok(Vec::new()) };
+        all(&txn.open_table(PASS_CLASSES_T)?, &self.crypto, CURRENT_SCHEMA)
+    }
+
+    /// Every class, and every pass with its class. Reads the whole store: listing, never
+    /// the tap path. As at a tap, a value that fails to authenticate is skipped and logged
+    /// (the other passes stay listed), and so are objects whose class is missing.
+    pub fn read_all(&self) -> Result<(Vec<PassClassRecord>, Vec<Candidate>)> {
+        let Some(txn) = &self.txn else { return Ok((Vec::new(), Vec::new())) };
+        let mut classes: HashMap<String, PassClassRecord> = HashMap::new();
+        for entry in txn.open_table(PASS_CLASSES_T)?.iter()? {
+            let (k, v) = entry?;
+            match self.crypto.open::<PassClassRecord>(CURRENT_SCHEMA, k.value(), v.value()) {
+                Ok(c) => drop(classes.insert(c.class_id.clone(), c)),
+                Err(e) => log::error!("pass class unreadable: {e}"),
+            }
         }
+        let mut out = Vec::new();
+        for entry in txn.open_table(PASS_OBJECTS_T)?.iter()? {
+            let (k, v) = entry?;
+            match self.crypto.open::<PassObjectRecord>(CURRENT_SCHEMA, k.value(), v.value()) {
+                Ok(object) => match classes.get(&object.class_id) {
+                    Some(class) => out.push(Candidate { class: class.clone(), object }),
+                    None => log::error!("pass object without its class"),
+                },
+                Err(e) => log::error!("pass object unreadable: {e}"),
+            }
+        }
+        let mut classes: Vec<PassClassRecord> = classes.into_values().collect();
+        classes.sort_by(|a, b| a.class_id.cmp(&b.class_id));
+        Ok((classes, out))
+    }
+
+    /// The core's selection engine over this snapshot (its [`PassRecords`]): the issuers
+    /// known here, passes loaded on demand, home-screen context (no UI, lock policy or
+    /// remembered choices: the wallet's engine has those). One implementation of the
+    /// rules of spec §12.2, the core's.
+    pub fn engine(self: &Arc<Self>) -> SelectionEngine {
+        let mut issuers: BTreeMap<IssuerId, Vec<CollectorId>> = BTreeMap::new();
+        for (&c, &i) in &self.collector_issuer {
+            issuers.entry(i).or_default().push(CollectorId(c));
+        }
+        let issuers = issuers
+            .into_iter()
+            .map(|(id, mut collector_ids)| {
+                collector_ids.sort();
+                Issuer { id, name: String::new(), collector_ids }
+            })
+            .collect();
+        let config = SelectionConfig { lock_policy: LockPolicy::Allow, ..Default::default() };
+        let records: Arc<dyn PassRecords> = self.clone();
+        SelectionEngine::backed(issuers, records, config).unwrap_or_else(|e| {
+            // A collector has one issuer in the map, so this cannot conflict; fail closed.
+            log::error!("tap snapshot engine: {e}");
+            SelectionEngine::new(SelectionConfig::default())
+        })
+    }
+
+    /// Whether any pass could go to this collector now (rules 2–5, the core's engine).
+    pub fn could_redeem(self: &Arc<Self>, collector: CollectorId, now: Timestamp) -> bool {
+        PassSource::could_redeem(&self.engine(), collector, now)
+    }
+
+    /// The home-screen decision of spec §12.2 (0 → nothing, 1 → send, several →
+    /// chooser), made by the core's engine ([`Self::engine`]).
+    pub fn select(self: &Arc<Self>, request: &SelectionRequest) -> Selection {
+        self.engine().decide(request)
     }
 
     /// The `ssr` updates of a push that this collector may apply (spec §6.6 handset rules):

@@ -375,3 +375,35 @@ fn an_acknowledged_push_survives_the_process_being_killed() {
     let update = w.get_pass(PASS).unwrap().last_terminal_update.expect("acknowledged push lost");
     assert_eq!(update.usage_title.as_deref(), Some("Killed"));
 }
+
+/// Issue #12 (cold start): a reopened wallet reads no pass at open, and the chooser, a
+/// chooser pick and an open pass work straight from it, before anything lists the passes.
+#[test]
+fn chooser_pick_and_open_pass_work_from_a_cold_start() {
+    const SECOND: &str = "3265320111641956183.second";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wallet.redb");
+    drop(ready(&path));
+    {
+        let w = open_with(&path, &KEY, None).unwrap();
+        let json = format!(
+            r#"{{"loyaltyObjects":[{{"id":"{SECOND}","classId":"3265320111641956183.0619_googleDemoTest","state":"ACTIVE","smartTapRedemptionValue":"SECOND"}}]}}"#
+        );
+        assert_eq!(w.import_pass_json(&json).unwrap(), vec![SECOND.to_string()]);
+    }
+    {
+        let w = open_with(&path, &KEY, None).unwrap();
+        w.set_ui_context(UiContext::Home);
+        let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+        assert!(outcome.redemption_values().is_empty(), "two eligible: the chooser");
+    }
+    let w = open_with(&path, &KEY, None).unwrap();
+    w.set_ui_context(UiContext::Home);
+    w.choose_pass(SECOND).unwrap();
+    let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+    assert_eq!(outcome.redemption_values(), vec!["SECOND"], "{}", outcome.transcript);
+    w.set_ui_context(UiContext::PassOpen(PASS.into()));
+    let outcome = tap(&w, GOOGLE_TEST_COLLECTOR.0);
+    assert_eq!(outcome.redemption_values(), vec!["2018"], "{}", outcome.transcript);
+    assert_eq!(w.list_passes().len(), 4);
+}

@@ -6,15 +6,75 @@
 //! - `import_10`: import one class with 10 objects into a 1,000-pass wallet (one write
 //!   transaction with fsync).
 //!
-//! Run: `cargo bench -p hce-wallet --bench open`. After criterion's report, medians
-//! measured in the same run and the 10k/1k ratio are printed.
+//! Run: `cargo bench -p hce-wallet --bench open` (short:
+//! `-- --warm-up-time 1 --measurement-time 3`). After criterion's report, medians measured
+//! in the same run, the 10k/1k ratio (issue #12 goal: ≤ 1.2, and < 20 ms at 10k) and the
+//! heap the open wallet holds after its first APDU (goal: < 16 MB at 10k, growing with the
+//! index, not with pass contents) are printed. The heap is counted by this binary's global
+//! allocator ([`Counting`]): live bytes after open + first APDU minus live bytes before.
+//! Last, `Store::open` alone with and without redb's whole-file integrity check
+//! (`StoreOptions::check_integrity_on_open`, on by default): the part of the open that
+//! still grows with the file.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use hce_wallet::{Host, Wallet, WalletConfig};
+use hce_wallet_store::{RootKey, Store, StoreOptions};
+
+/// The system allocator, counting live bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to `System` with the caller's arguments unchanged; the
+// counter is only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            LIVE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            LIVE.fetch_add(new_size, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Live heap bytes the wallet at `path` holds once open and past its first APDU.
+fn heap_held(path: &Path) -> usize {
+    let before = LIVE.load(Ordering::Relaxed);
+    let w = open(path);
+    let r = w.process_apdu(SELECT_OSE);
+    drop(r);
+    let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+    drop(w);
+    held
+}
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 const KEY: [u8; 32] = [7; 32];
@@ -105,4 +165,29 @@ fn main() {
         println!("  {n:>6} passes: {:.2} ms", d.as_secs_f64() * 1e3);
     }
     println!("  ratio 10k/1k: {:.2}", t[2].as_secs_f64() / t[1].as_secs_f64());
+    println!("heap held by the open wallet after its first APDU:");
+    for (n, p) in &paths {
+        let held = heap_held(p);
+        println!("  {n:>6} passes: {:.2} MB ({held} bytes)", held as f64 / 1e6);
+    }
+    println!("Store::open alone (medians of 11): integrity check on (default) / off:");
+    for (n, p) in &paths {
+        let store_open = |check: bool| {
+            let opts = StoreOptions { check_integrity_on_open: check, ..StoreOptions::default() };
+            median(
+                || {
+                    drop(
+                        Store::open_with(p, &RootKey::from_bytes(KEY), opts.clone()).expect("open"),
+                    )
+                },
+                11,
+            )
+        };
+        let (on, off) = (store_open(true), store_open(false));
+        println!(
+            "  {n:>6} passes: {:.2} ms / {:.2} ms",
+            on.as_secs_f64() * 1e3,
+            off.as_secs_f64() * 1e3
+        );
+    }
 }

@@ -17,7 +17,7 @@ pub(crate) fn refresh_issuers(engine: &SelectionEngine, ring: &KeyRing) {
     for k in ring.keys() {
         wanted.entry(k.key.issuer).or_default().insert(k.key.collector);
     }
-    let current = engine.snapshot().issuers;
+    let current = engine.issuers();
     for issuer in &current {
         let same = wanted
             .get(&issuer.id)

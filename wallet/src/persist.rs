@@ -1,8 +1,9 @@
 //! Where the wallet's state lives between runs: the encrypted store (`hce-wallet-store`,
 //! redb + AES-256-GCM under keys derived from the host's root key).
 //!
-//! The wallet works on in-memory copies (the selection engine, the key ring) so the APDU
-//! path never touches the file; every management change is written here first-or-undone
+//! The wallet works on in-memory copies (the selection engine, the key ring); the engine
+//! loads passes from here on demand (`SelectionEngine::backed` over the store's selection
+//! index: at a tap, only the candidates of the collector's issuer); every management change is written here first-or-undone
 //! (the caller rolls memory back when a write fails). PUSH DATA updates are written
 //! during the tap, before the terminal sees them acknowledged (the store's durable journal
 //! write, the one the payment ATC journal uses); the tap event log is written when the
@@ -12,17 +13,18 @@ use std::path::Path;
 use std::sync::Arc;
 
 use hce_wallet_core::key_ring::KeyRingState;
-use hce_wallet_core::pass::{ImportBatch, PassObject};
+use hce_wallet_core::pass::{ImportBatch, Issuer, PassObject};
+use hce_wallet_core::ports::CollectorId;
 use hce_wallet_core::ports::EventSink;
-use hce_wallet_core::selection::EngineSnapshot;
 use hce_wallet_core::sync::SyncState;
 use hce_wallet_store::{RootKey, Store, StoreError};
 
 use crate::WalletError;
 
-/// Everything loaded at open.
+/// Everything loaded at open: no pass (the selection engine reads them through the store
+/// when a tap or the UI needs them; issue #12, cold start).
 pub(crate) struct Saved {
-    pub passes: EngineSnapshot,
+    pub issuers: Vec<Issuer>,
     pub key_ring: KeyRingState,
     pub sync: SyncState,
 }
@@ -59,7 +61,13 @@ impl Persist {
 
     pub(crate) fn load(&self) -> Result<Saved, WalletError> {
         Ok(Saved {
-            passes: self.store.engine_snapshot()?,
+            issuers: (self.store.issuers()?.into_iter())
+                .map(|i| Issuer {
+                    id: i.issuer_id,
+                    name: i.name,
+                    collector_ids: i.collectors.into_iter().map(CollectorId).collect(),
+                })
+                .collect(),
             key_ring: self.store.key_ring_state()?,
             sync: self.store.sync_state()?.unwrap_or_default(),
         })

@@ -2,6 +2,7 @@
 //! the core (applet, selection engine, key ring, sync engine); this file connects them.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use hce_wallet_core::events::{PaymentEvent, WalletEvent};
@@ -22,7 +23,9 @@ use hce_wallet_core::ports::{
     UiContext,
 };
 use hce_wallet_core::router::{Deactivation, Router};
-use hce_wallet_core::selection::{ChooserWindow, LockPolicy, SelectionConfig, SelectionEngine};
+use hce_wallet_core::selection::{
+    ChooserWindow, LockPolicy, PassRecords, SelectionConfig, SelectionEngine,
+};
 use hce_wallet_core::smart_tap::{SmartTapApplet, SmartTapConfig, SmartTapPorts};
 use hce_wallet_core::sync::{HttpTransport, SyncEngine, Trigger, Urgency};
 use hce_wallet_core::time::Timestamp;
@@ -137,13 +140,16 @@ pub struct Wallet {
     pass_feeds: PassFeeds,
     /// The keys save-to-wallet links verify with ([`crate::save_links`]).
     save_links: SaveLinkKeys,
+    /// Key sync has been told the redemption issuers (not at open: reading them is not
+    /// on the cold-start path, issue #12).
+    wanted_known: AtomicBool,
     config: WalletConfig,
 }
 
 impl std::fmt::Debug for Wallet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Wallet")
-            .field("passes", &self.engine.object_count())
+            .field("engine", &self.engine)
             .field("keys", &self.keys.snapshot().key_count())
             .finish_non_exhaustive()
     }
@@ -180,9 +186,11 @@ impl Wallet {
         let pass_feeds = PassFeeds::new(&config.pass_feeds, persist.store())?;
         let save_links = SaveLinkKeys::new(&config, persist.store())?;
 
+        // Passes load on demand through the store's selection index (issue #12).
+        let records: Arc<dyn PassRecords> = persist.store().clone();
         let engine = Arc::new(
-            SelectionEngine::from_snapshot(saved.passes, selection_config(&config)?).map_err(
-                |e| WalletError::StoreCorrupt(format!("stored passes do not load: {e}")),
+            SelectionEngine::backed(saved.issuers, records, selection_config(&config)?).map_err(
+                |e| WalletError::StoreCorrupt(format!("stored issuers do not load: {e}")),
             )?,
         );
         let ring = KeyRing::from_state(&saved.key_ring).map_err(|e| {
@@ -273,10 +281,10 @@ impl Wallet {
             aids: Mutex::new(AidSet::for_tokens(&[])),
             pass_feeds,
             save_links,
+            wanted_known: AtomicBool::new(false),
             config,
         };
         wallet.refresh_aid_set();
-        wallet.update_wanted_issuers();
         log::info!("wallet opened: {:?}", wallet);
         Ok(wallet)
     }
@@ -517,6 +525,15 @@ impl Wallet {
         if let Some(sync) = &self.sync {
             let wanted = self.engine.redemption_issuers();
             sync.lock().unwrap_or_else(PoisonError::into_inner).set_wanted_issuers(wanted);
+            self.wanted_known.store(true, Ordering::Release);
+        }
+    }
+
+    /// Tells key sync the redemption issuers if it was not told since open (they read
+    /// every class record, so `Wallet::open` leaves it to the first sync or status call).
+    fn ensure_wanted_issuers(&self) {
+        if !self.wanted_known.load(Ordering::Acquire) {
+            self.update_wanted_issuers();
         }
     }
 
@@ -561,6 +578,7 @@ impl Wallet {
             .ok_or_else(|| WalletError::Sync("key sync is not configured (no sync URL)".into()))?;
         let transport = (self.transport.as_ref())
             .ok_or_else(|| WalletError::Sync("no HTTP transport was given".into()))?;
+        self.ensure_wanted_issuers();
         let ring_before = self.keys.snapshot();
         let (outcome, state, state_changed) = {
             let mut engine = sync.lock().unwrap_or_else(PoisonError::into_inner);
@@ -639,6 +657,7 @@ impl Wallet {
 
     /// Where key sync stands.
     pub fn sync_status(&self) -> SyncStatus {
+        self.ensure_wanted_issuers();
         let ring = self.keys.snapshot();
         match &self.sync {
             Some(sync) => status_of(

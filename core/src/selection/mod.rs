@@ -3,7 +3,10 @@
 //!
 //! [`SelectionEngine`] holds issuers, classes and objects, a collector → candidates
 //! [`index`], the UI context the host sets, the [`chooser`] memory and the product policy
-//! ([`SelectionConfig`]). It implements [`PassSource`] and [`PushListener`]. A decision
+//! ([`SelectionConfig`]). It implements [`PassSource`] and [`PushListener`]. Its passes are
+//! either all given up front ([`SelectionEngine::from_snapshot`]) or read on demand through
+//! the [`PassRecords`] port ([`SelectionEngine::backed`], module `lazy`): a store-backed
+//! engine opens in time independent of the pass count and decrypts only a tap's candidates. A decision
 //! looks up the collector's candidates and checks [`rules`] on those only: its cost does
 //! not grow with passes for other collectors. All methods take `&self` (one `RwLock`
 //! inside; decisions take the read side), so one engine serves the NFC and UI threads.
@@ -17,15 +20,18 @@
 
 pub mod chooser;
 pub mod index;
+mod lazy;
+pub mod records;
 pub mod rules;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde::{Deserialize, Serialize};
 
 pub use chooser::{ChooserWindow, DEFAULT_CHOOSER_WINDOW_MS};
 pub use index::CollectorTaken;
+pub use records::{PassRecords, RecordsError};
 pub use rules::Ineligible;
 
 use crate::pass::model::pass_type_name;
@@ -103,11 +109,14 @@ struct State {
     ui: UiContext,
     local_offset_secs: i32,
     chooser: ChooserMemory,
+    loaded: lazy::Loaded,
 }
 
 /// The selection engine; see the module docs.
 pub struct SelectionEngine {
     state: RwLock<State>,
+    /// Where passes not yet in memory are read from ([`SelectionEngine::backed`]).
+    records: Option<Arc<dyn PassRecords>>,
 }
 
 impl std::fmt::Debug for SelectionEngine {
@@ -149,7 +158,9 @@ impl SelectionEngine {
                 ui: UiContext::default(),
                 local_offset_secs: 0,
                 chooser: ChooserMemory::default(),
+                loaded: lazy::Loaded::default(),
             }),
+            records: None,
         }
     }
 
@@ -176,6 +187,7 @@ impl SelectionEngine {
 
     /// Everything a store persists, in ID order.
     pub fn snapshot(&self) -> EngineSnapshot {
+        self.load_all();
         let st = self.read();
         let mut s = EngineSnapshot {
             issuers: st.issuers.values().cloned().collect(),
@@ -219,6 +231,7 @@ impl SelectionEngine {
     /// could redeem it sends it while the window lasts. Returns how many collectors the
     /// choice applies to.
     pub fn choose(&self, object_id: &str, now: Timestamp) -> Result<usize, EngineError> {
+        self.load_object(object_id);
         let mut st = self.write();
         if !st.objects.contains_key(object_id) {
             return Err(EngineError::UnknownPass(object_id.to_owned()));
@@ -240,6 +253,7 @@ impl SelectionEngine {
         object_id: &str,
         disabled: bool,
     ) -> Result<(), EngineError> {
+        self.load_object(object_id);
         let mut st = self.write();
         let o = st
             .objects
@@ -266,23 +280,33 @@ impl SelectionEngine {
 
     /// Inserts or replaces a class. Refused if objects of another vertical reference it.
     pub fn insert_class(&self, class: PassClass) -> Result<(), EngineError> {
-        self.write().insert_class(class)
+        self.load_all();
+        let mut st = self.write();
+        st.loaded.removed_classes.remove(&class.id);
+        st.insert_class(class)
     }
 
     /// Removes a class; its objects stay but are never eligible until it returns.
     pub fn remove_class(&self, id: &str) -> Option<PassClass> {
+        self.load_all();
         let mut st = self.write();
+        st.loaded.removed_classes.insert(id.to_owned());
         st.index.set_redeemers(id, BTreeSet::new());
         st.classes.remove(id)
     }
 
     /// Inserts or replaces an object exactly as given (store restore, issuer update).
     pub fn upsert_object(&self, object: PassObject) -> Result<(), EngineError> {
-        self.write().upsert_object(object)
+        self.load_class(&object.class_id);
+        let mut st = self.write();
+        st.loaded.removed_objects.remove(&object.id);
+        st.upsert_object(object)
     }
 
     pub fn remove_object(&self, id: &str) -> Option<PassObject> {
+        self.load_object(id);
         let mut st = self.write();
+        st.loaded.removed_objects.insert(id.to_owned());
         st.index.set_object_class(id, None);
         st.chooser.forget_object(id);
         st.objects.remove(id)
@@ -292,6 +316,7 @@ impl SelectionEngine {
     /// (an issuer update), keeping the user's Smart Tap toggle and the last terminal
     /// update of replaced objects. Either everything is applied or nothing.
     pub fn apply_import(&self, batch: ImportBatch) -> Result<ImportReport, EngineError> {
+        self.load_all();
         let mut st = self.write();
         let batch_types: HashMap<&str, PassType> =
             batch.classes.iter().map(|c| (c.id.as_str(), c.pass_type)).collect();
@@ -339,30 +364,47 @@ impl SelectionEngine {
 
     /// Every redemption issuer of the stored classes (whose keys key sync must fetch).
     pub fn redemption_issuers(&self) -> BTreeSet<IssuerId> {
+        let mut out = self.stored_redemption_issuers();
         let st = self.read();
-        st.classes.values().flat_map(|c| c.redemption_issuers.iter().copied()).collect()
+        out.extend(st.classes.values().flat_map(|c| c.redemption_issuers.iter().copied()));
+        out
     }
 
     pub fn object(&self, id: &str) -> Option<PassObject> {
+        self.load_object(id);
         self.read().objects.get(id).cloned()
     }
     pub fn class(&self, id: &str) -> Option<PassClass> {
+        self.load_class(id);
         self.read().classes.get(id).cloned()
     }
     pub fn issuer(&self, id: IssuerId) -> Option<Issuer> {
         self.read().issuers.get(&id).cloned()
     }
+    /// Every issuer, in ID order (loads no pass).
+    pub fn issuers(&self) -> Vec<Issuer> {
+        let mut v: Vec<Issuer> = self.read().issuers.values().cloned().collect();
+        v.sort_by_key(|i| i.id);
+        v
+    }
     /// Every object, in ID order.
     pub fn objects(&self) -> Vec<PassObject> {
+        self.load_all();
         let mut v: Vec<PassObject> = self.read().objects.values().cloned().collect();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
     }
+    /// How many objects are in memory now (loads nothing; for cold-start checks).
+    pub fn loaded_object_count(&self) -> usize {
+        self.read().objects.len()
+    }
     pub fn object_count(&self) -> usize {
+        self.load_all();
         self.read().objects.len()
     }
     /// The candidate passes of `collector` (class lists its issuer), eligible or not.
     pub fn candidates(&self, collector: CollectorId) -> Vec<String> {
+        self.load_collector(collector);
         self.read().index.candidates(collector).into_iter().flatten().cloned().collect()
     }
     /// Why `object_id` is or is not eligible for `request` (for the app's pass details).
@@ -371,6 +413,8 @@ impl SelectionEngine {
         object_id: &str,
         request: &SelectionRequest,
     ) -> Result<(), Ineligible> {
+        self.load_object(object_id);
+        self.load_collector(request.collector);
         let st = self.read();
         st.check(object_id, request)
     }
@@ -384,6 +428,7 @@ impl SelectionEngine {
         push: &PushData,
         now: Timestamp,
     ) -> Vec<String> {
+        self.load_collector(collector);
         let mut st = self.write();
         let mut updated = Vec::new();
         for update in &push.services {
@@ -406,6 +451,7 @@ impl SelectionEngine {
 
     /// The decision for one GET SMART TAP DATA (module docs).
     pub fn decide(&self, request: &SelectionRequest) -> Selection {
+        self.load_collector(request.collector);
         let st = self.read();
         st.decide(request)
     }
@@ -531,6 +577,7 @@ impl PassSource for SelectionEngine {
     /// requested type is not known before GET DATA). A wallet that could send nothing
     /// does not authenticate to the terminal.
     fn could_redeem(&self, collector: CollectorId, now: Timestamp) -> bool {
+        self.load_collector(collector);
         let st = self.read();
         let request = SelectionRequest { collector, service_types: Vec::new(), now };
         let Some(candidates) = st.index.candidates(collector) else { return false };
