@@ -125,6 +125,25 @@ impl Nginx {
         fs::read_to_string(self.prefix.path().join("posted.log")).unwrap_or_default()
     }
 
+    /// Waits (up to 5 s) until `read` (e.g. [`Nginx::posted_log`]) holds at least `n` lines
+    /// that `keep` keeps, and returns them all: nginx writes a log line when it finalizes
+    /// the request, which may be after the client has its answer.
+    pub fn await_lines(
+        read: impl Fn() -> String,
+        keep: impl Fn(&str) -> bool,
+        n: usize,
+    ) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let lines: Vec<String> =
+                read().lines().filter(|l| keep(l)).map(str::to_owned).collect();
+            if lines.len() >= n || Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The access log so far: one line per request,
     /// `status bytes "request" "If-None-Match" "Idempotency-Key"`.
     pub fn access_log(&self) -> String {

@@ -44,13 +44,13 @@ fn open(path: &std::path::Path, net: &Arc<Network>, clock: &Arc<TestClock>) -> W
     Wallet::open(path, &[5u8; 32], WalletConfig::default(), host).unwrap()
 }
 
+/// The callback POSTs logged, once at least `n` are (nginx logs after the answer left).
+fn posts_n(nginx: &Nginx, n: usize) -> Vec<String> {
+    Nginx::await_lines(|| nginx.access_log(), |l| l.contains("\"POST /nfc-callback"), n)
+}
+
 fn posts(nginx: &Nginx) -> Vec<String> {
-    nginx
-        .access_log()
-        .lines()
-        .filter(|l| l.contains("\"POST /nfc-callback"))
-        .map(str::to_owned)
-        .collect()
+    posts_n(nginx, 0)
 }
 
 #[test]
@@ -84,7 +84,7 @@ fn swipe_reaches_the_callback_server_once_after_coming_back_online() {
     let wallet = open(&path, &net, &clock);
     // What the app calls when the network comes back delivers them.
     assert!(matches!(wallet.on_network_available(), Ok(hce_wallet::SyncOutcome::Skipped { .. })));
-    let lines = posts(&server);
+    let lines = posts_n(&server, 2);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert!(lines.iter().all(|l| l.starts_with("204 ")), "{lines:?}");
     let keys: Vec<&str> = lines.iter().map(|l| l.rsplit('"').nth(1).unwrap()).collect();
@@ -97,5 +97,5 @@ fn swipe_reaches_the_callback_server_once_after_coming_back_online() {
     // Deleting the pass queues its DELETE, delivered at once while online.
     assert!(wallet.remove_nfc_pass("hw-campus-door-0042").unwrap());
     assert_eq!(wallet.deliver_nfc_callbacks().unwrap(), 1);
-    assert_eq!(posts(&server).len(), 3);
+    assert_eq!(posts_n(&server, 3).len(), 3);
 }

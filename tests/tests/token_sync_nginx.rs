@@ -76,6 +76,11 @@ impl Tsp {
     fn posted(&self) -> Vec<String> {
         self.nginx.posted_log().lines().map(str::to_owned).collect()
     }
+
+    /// The POSTs logged, once at least `n` are (nginx logs after the answer left).
+    fn posted_n(&self, n: usize) -> Vec<String> {
+        Nginx::await_lines(|| self.nginx.posted_log(), |_| true, n)
+    }
 }
 
 fn open_synced(f: &Fixture, tsp: &Tsp) -> Wallet {
@@ -234,7 +239,7 @@ fn user_requests_are_posted_in_order_once_and_a_resume_waits_for_its_confirmatio
     let r = w.sync_tokens(false).unwrap();
     assert_eq!((r.requests_sent, r.requests_waiting), (1, 0), "{r:?}");
     assert!(w.pending_token_requests().unwrap().is_empty());
-    let posted = tsp.posted();
+    let posted = tsp.posted_n(2);
     assert_eq!(posted.len(), 2, "{posted:?}");
     assert!(posted[0].starts_with("POST 503 ") && posted[1].starts_with("POST 204 "));
     let key = |l: &str| l.split('"').nth(1).unwrap().to_owned();
@@ -308,7 +313,7 @@ fn replenishment_sends_the_log_as_evidence_backs_off_and_the_new_batch_pays() {
     assert!(r.replenish_error.as_deref().unwrap_or("").contains("503"), "{r:?}");
     let r = w.sync_tokens(false).unwrap();
     assert!(r.replenish_error.as_deref().unwrap_or("").contains("not before"), "{r:?}");
-    assert_eq!(tsp.posted().len(), 1);
+    assert_eq!(tsp.posted_n(1).len(), 1);
 
     // Back up, but answering with a payload for another (new) token: refused, no token
     // added, no key for tok-0.
@@ -338,7 +343,7 @@ fn replenishment_sends_the_log_as_evidence_backs_off_and_the_new_batch_pays() {
     assert_eq!(tap(&w, &f.svc), paid(0, 4), "the new key pays, the ATC goes on");
 
     // The evidence: every transaction the terminal saw, with its ATC and cryptogram.
-    let posted = tsp.posted();
+    let posted = tsp.posted_n(3);
     assert_eq!(posted.len(), 3, "{posted:?}");
     let body = posted[2].replace(r"\x22", "\"");
     assert!(posted[2].starts_with("POST 200 "), "{}", posted[2]);

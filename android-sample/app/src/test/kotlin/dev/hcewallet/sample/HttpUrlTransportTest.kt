@@ -61,7 +61,8 @@ class HttpUrlTransportTest {
         val r = transport.send(HttpRequest(HttpMethod.POST, "$base/post", headers, body, 5000u, 65536u))
         assertEquals(200, r.status.toInt())
         assertArrayEquals(bundle, r.body)
-        val line = File(System.getenv("HCE_NGINX_POST_LOG")).readLines().single()
+        // nginx writes the log line after the answer left: wait for it (other tests POST too).
+        val line = Logs.awaitLine(File(System.getenv("HCE_NGINX_POST_LOG"))) { it.contains("\"ev-42\"") }
         assertTrue(line, line.startsWith("POST 200 \"ev-42\" \"application/json\" "))
         assertTrue(line, line.contains("report_lost"))
     }

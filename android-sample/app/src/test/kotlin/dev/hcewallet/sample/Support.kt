@@ -9,3 +9,16 @@ object Dirs {
     val fixtures: File = File(System.getProperty("hce.fixtures.dir") ?: "bindings/kotlin-tests/fixtures")
     fun temp(prefix: String): File = Files.createTempDirectory(prefix).toFile().also { it.deleteOnExit() }
 }
+
+object Logs {
+    /** The first line of `log` matching `match`, waiting up to 5 s for a server to write it. */
+    fun awaitLine(log: File, match: (String) -> Boolean): String {
+        val deadline = System.nanoTime() + 5_000_000_000L
+        while (true) {
+            val line = if (log.exists()) log.readLines().firstOrNull(match) else null
+            if (line != null) return line
+            if (System.nanoTime() > deadline) error("no matching line in $log: ${if (log.exists()) log.readText() else "(missing)"}")
+            Thread.sleep(20)
+        }
+    }
+}

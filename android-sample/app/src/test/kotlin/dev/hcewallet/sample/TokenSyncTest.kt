@@ -55,7 +55,8 @@ class TokenSyncTest {
             assertTrue("the report lost left the queue", w.pendingTokenRequests().isEmpty())
             val t = w.tokens().single()
             assertEquals(TokenState.SUSPENDED, t.state)
-            // nginx logs quotes in the body as \x22.
+            // nginx logs quotes in the body as \x22, and writes the line after the answer left.
+            Logs.awaitLine(postLog) { it.contains("request\\x22:\\x22report_lost") }
             val posted = postLog.readLines().filter { it.contains("request\\x22:\\x22report_lost") }
             assertEquals(posted.toString(), 1, posted.size)
             assertTrue(posted[0], posted[0].startsWith("POST 204 ") && !posted[0].contains("\"\""))
