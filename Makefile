@@ -7,7 +7,7 @@ CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
 .PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin android-sample-check fuzz-smoke \
-        fuzz bench bench-kotlin stress size bindings android clean \
+        fuzz fuzz-minimize bench bench-kotlin stress size bindings android clean \
         android-sample-check aar publish-local
 
 help: ## List the targets
@@ -54,6 +54,9 @@ fuzz-smoke: ## A short run of every fuzz target (nightly, cargo-fuzz)
 
 fuzz: ## A long run of every fuzz target (FUZZ_RUNS, default 1000000 execs each)
 	bash scripts/fuzz.sh long
+
+fuzz-minimize: ## Merge what fuzz runs found into the committed, minimized fuzz/corpus/<target>
+	bash scripts/fuzz.sh minimize
 
 bench: ## Criterion benchmarks (tap vs crypto floor, selection, store, sync)
 	$(CARGO) bench --workspace
