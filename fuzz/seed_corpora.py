@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seed corpora for the fuzz targets from the Smart Tap vectors (not committed).
 
-Writes work/<target>/<sha1> files: every C-APDU and R-APDU of the vector files (apdu),
+Writes finds/<target>/<sha1> files: every C-APDU and R-APDU of the vector files (apdu),
 every data payload and nested record payload (ndef, ber_tlv), and the e2e tap as one
 framed APDU sequence plus each command alone (router, smart_tap). Vectors are found under
 $HCE_SHARED_DIR or ../../shared relative to this directory.
@@ -116,7 +116,7 @@ def main():
                              bytes.fromhex("00500141ff870101")})
     total = 0
     for target, items in seeds.items():
-        directory = os.path.join(HERE, "work", target)
+        directory = os.path.join(HERE, "finds", target)
         os.makedirs(directory, exist_ok=True)
         for item in items:
             if not item:

@@ -8,7 +8,7 @@
 #                           minimized fuzz/corpus/<target>/ (libFuzzer -merge=1)
 #   FUZZ_TARGETS="apdu ndef" limits the targets (one core, one target at a time).
 # fuzz/corpus/<target>/ holds the committed, minimized corpora (read-only inputs of a run);
-# what a run finds goes to the working corpus fuzz/work/<target>/ (not committed), seeded
+# what a run finds goes to the working corpus fuzz/finds/<target>/ (not committed), seeded
 # from the Smart Tap vectors (fuzz/seed_corpora.py) and the fixtures. Crashes land in
 # fuzz/artifacts/<target>/. Prints one line per target with execs and crashes, and exits
 # non-zero if any target crashed.
@@ -42,9 +42,9 @@ cargo +nightly fuzz build --debug-assertions 2>&1 | tail -n 3
 
 if [ "$mode" = minimize ]; then
   for t in "${targets[@]}"; do
-    mkdir -p "work/$t" "corpus/$t"
+    mkdir -p "finds/$t" "corpus/$t"
     rm -rf "merged/$t" && mkdir -p "merged/$t"
-    cargo +nightly fuzz run --debug-assertions "$t" "merged/$t" "corpus/$t" "work/$t" -- \
+    cargo +nightly fuzz run --debug-assertions "$t" "merged/$t" "corpus/$t" "finds/$t" -- \
       -merge=1 -max_len=4096 >/dev/null 2>&1 || { echo "minimize $t failed" >&2; exit 1; }
     rm -rf "corpus/$t" && mv "merged/$t" "corpus/$t"
     echo "$t: $(ls "corpus/$t" | wc -l) inputs, $(du -sk "corpus/$t" | cut -f1) KiB"
@@ -66,14 +66,14 @@ for t in "${targets[@]}"; do
   status=0
   touch "$logs/start-$t"
   started=$SECONDS
-  mkdir -p "work/$t" "corpus/$t"
-  if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json ../core/tests/fixtures/passes/display/*.json "work/$t/"; fi
-  if [ "$t" = pass_update ]; then cp ../core/tests/fixtures/passes/update-seeds/*.json "work/$t/"; fi
+  mkdir -p "finds/$t" "corpus/$t"
+  if [ "$t" = pass_import ]; then cp ../core/tests/fixtures/passes/good/*.json ../core/tests/fixtures/passes/display/*.json "finds/$t/"; fi
+  if [ "$t" = pass_update ]; then cp ../core/tests/fixtures/passes/update-seeds/*.json "finds/$t/"; fi
   if [ "$t" = nfc_import ]; then
-    cp ../core/tests/fixtures/nfc/*.json ../tests/data/nfc-door-key.json "work/$t/"
+    cp ../core/tests/fixtures/nfc/*.json ../tests/data/nfc-door-key.json "finds/$t/"
   fi
-  if [ "$t" = store_open ]; then cp ../store/tests/fixtures/*.redb "work/$t/" 2>/dev/null || true; fi
-  cargo +nightly fuzz run --debug-assertions "$t" "work/$t" "corpus/$t" -- \
+  if [ "$t" = store_open ]; then cp ../store/tests/fixtures/*.redb "finds/$t/" 2>/dev/null || true; fi
+  cargo +nightly fuzz run --debug-assertions "$t" "finds/$t" "corpus/$t" -- \
     "${run_limit[@]}" -print_final_stats=1 -max_len=4096 >"$logs/$t" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$logs/$t" | grep -o '[0-9]*$' | tail -n 1)
   # Findings of this run only (older artifacts are kept for inspection).
