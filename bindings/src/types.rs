@@ -190,7 +190,8 @@ pub enum TokenStatusOutcome {
 /// What one `Wallet.syncTokens` did.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct TokenSyncReport {
-    /// User requests (report lost, resume, delete) the token service took.
+    /// User requests (report lost, resume, delete) the token service answered for good:
+    /// taken, or refused (then also `WalletEvent.TokenRequestRefused`).
     pub requests_sent: u32,
     /// User requests still waiting to be sent (retried with backoff).
     pub requests_waiting: u32,

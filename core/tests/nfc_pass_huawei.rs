@@ -10,7 +10,7 @@ use hce_wallet_core::nfc_pass::applet::{NfcPassApplet, NfcPassPorts};
 use hce_wallet_core::nfc_pass::auth::{self, ID_ICC};
 use hce_wallet_core::nfc_pass::huawei::{self, PackageError, PACKAGE_CONTENT_TYPE};
 use hce_wallet_core::nfc_pass::memory::InMemoryNfcPasses;
-use hce_wallet_core::nfc_pass::model::{KeyNumber, NfcPassState};
+use hce_wallet_core::nfc_pass::model::{KeyNumber, NfcPass, NfcPassState};
 use hce_wallet_core::pass::ImportError;
 use hce_wallet_core::ports::{NoEvents, RandomSource};
 use hce_wallet_core::router::Router;
@@ -29,6 +29,19 @@ fn tx(r: &mut Router, hex: &str) -> String {
     hex::encode_upper(r.process(&hex::decode(hex.replace(' ', "")).unwrap()))
 }
 
+/// A router with the NFC applet over one pass in memory (no events, zero challenges).
+fn router(pass: NfcPass) -> Router {
+    let store = Arc::new(InMemoryNfcPasses::new(vec![pass]));
+    let mut r = Router::new();
+    r.register(Box::new(NfcPassApplet::new(NfcPassPorts {
+        source: store.clone(),
+        journal: store,
+        events: Arc::new(NoEvents),
+        random: Box::new(Zeros),
+    })));
+    r
+}
+
 #[test]
 fn imports_and_answers() {
     let hw = huawei::import_json(DOOR.as_bytes()).unwrap();
@@ -41,14 +54,7 @@ fn imports_and_answers() {
     assert_eq!(hw.pass.issuer_key.as_ref().map(Vec::len), Some(65));
     let key = hw.pass.key(KeyNumber::new(1).unwrap()).unwrap().clone();
     assert_eq!(key.max_tries, 5);
-    let store = Arc::new(InMemoryNfcPasses::new(vec![hw.pass]));
-    let mut r = Router::new();
-    r.register(Box::new(NfcPassApplet::new(NfcPassPorts {
-        source: store.clone(),
-        journal: store,
-        events: Arc::new(NoEvents),
-        random: Box::new(Zeros),
-    })));
+    let mut r = router(hw.pass);
     assert_eq!(tx(&mut r, "00A4040C08 F04857444F4F5231"), "9000");
     assert_eq!(tx(&mut r, "00A4020C02 0101"), "9000");
     assert_eq!(tx(&mut r, "00B000000C"), "6982");
@@ -135,14 +141,7 @@ fn google_generic_object_with_the_nfc_extension() {
     assert_eq!(pass.state, NfcPassState::Active);
     assert!(pass.issuer_key.is_some());
     let key = pass.key(KeyNumber::new(1).unwrap()).unwrap().clone();
-    let store = Arc::new(InMemoryNfcPasses::new(vec![pass]));
-    let mut r = Router::new();
-    r.register(Box::new(NfcPassApplet::new(NfcPassPorts {
-        source: store.clone(),
-        journal: store,
-        events: Arc::new(NoEvents),
-        random: Box::new(Zeros),
-    })));
+    let mut r = router(pass);
     assert_eq!(tx(&mut r, "00A4040C08 F0474F4F444F4F52"), "9000");
     assert_eq!(tx(&mut r, "0084000008"), "00000000000000009000");
     let token = hex::encode(auth::token(&key, &[0; 8], &ID_ICC));

@@ -261,6 +261,12 @@ impl PaymentTokenRecord {
         }
     }
 
+    /// What this token's keys can still pay at `now` (§9.2; `LOW_KEYS` marks low), read
+    /// from this record: no second store read.
+    pub fn key_budget(&self, now: Timestamp) -> KeyBudget {
+        self.batch().map_or(KeyBudget::NoKey, |b| b.current(now, LOW_KEYS).budget)
+    }
+
     fn batch(&self) -> Result<KeyBatch> {
         let mut keys = Vec::with_capacity(self.keys.len());
         for k in &self.keys {

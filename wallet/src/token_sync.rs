@@ -62,7 +62,8 @@ pub enum StatusOutcome {
 /// What one [`Wallet::sync_tokens`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenSyncReport {
-    /// User requests the token service took (2xx) in this sync.
+    /// User requests the token service answered for good in this sync: taken (2xx), or
+    /// refused (other 4xx, also raised as `PaymentEvent::RequestRefused`).
     pub requests_sent: u32,
     /// User requests still waiting in the outbox (retried later).
     pub requests_waiting: u32,
@@ -181,7 +182,6 @@ impl Wallet {
         // 1. The user's requests, oldest first.
         let entries: Vec<_> =
             store.outbox()?.into_iter().filter(|e| e.channel == REQUESTS_CHANNEL).collect();
-        let mut sent = 0u32;
         let delivered =
             sync.outbox.deliver(&entries, transport.as_ref(), &mut OsRandom, &*self.clock, |d| {
                 match store.settle_token_request(d)? {
@@ -198,11 +198,9 @@ impl Wallet {
                 }
                 Ok::<_, hce_wallet_store::StoreError>(())
             });
-        if let Ok(deliveries) = &delivered {
-            sent = u32::try_from(deliveries.iter().filter(|d| d.removes()).count())
-                .unwrap_or(u32::MAX);
-        }
-        let waiting = store.outbox()?.iter().filter(|e| e.channel == REQUESTS_CHANNEL).count();
+        let answered = delivered.as_ref().map_or(0, |d| d.iter().filter(|d| d.removes()).count());
+        let sent = u32::try_from(answered).unwrap_or(u32::MAX);
+        let waiting = entries.len().saturating_sub(answered);
 
         // 2. The status feed.
         let mut talk = Talk { transport: transport.as_ref(), roots, device, events };
@@ -277,14 +275,13 @@ impl Wallet {
 
     /// Active tokens whose keys need replenishing, with why.
     fn needing_keys(&self, store: &Store, now: Timestamp) -> Vec<(TokenId, ReplenishWhy, u16)> {
-        use hce_wallet_core::payment::ports::TokenSource;
         let Ok(records) = store.token_records() else { return Vec::new() };
         records
             .iter()
             .filter(|r| r.state == TokenState::Active)
             .filter_map(|r| {
                 let id = TokenId::new(r.token_ref.clone()).ok()?;
-                let why = ReplenishWhy::of(store.current_key(&id, now).budget)?;
+                let why = ReplenishWhy::of(r.key_budget(now))?;
                 Some((id, why, r.atc))
             })
             .collect()

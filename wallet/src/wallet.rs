@@ -14,7 +14,7 @@ use hce_wallet_core::pass::{
 use hce_wallet_core::payment::applet::{PaymentApplet, PaymentConfig, PaymentPorts};
 use hce_wallet_core::payment::cryptogram::GenericProfile;
 use hce_wallet_core::payment::lifecycle::DeviceEvent;
-use hce_wallet_core::payment::ports::{CdcvmMethod, TokenSource, Verification};
+use hce_wallet_core::payment::ports::{CdcvmMethod, Verification};
 use hce_wallet_core::payment::token::{TokenId, TokenState};
 use hce_wallet_core::payment::token_service::user_request_entry;
 use hce_wallet_core::ports::EventSink;
@@ -780,10 +780,7 @@ impl Wallet {
             .iter()
             .filter(|r| r.state != TokenState::Deleted)
             .map(|r| {
-                let budget = match TokenId::new(r.token_ref.clone()) {
-                    Ok(id) => store.current_key(&id, now).budget,
-                    Err(_) => hce_wallet_core::payment::token::KeyBudget::NoKey,
-                };
+                let budget = r.key_budget(now);
                 let resume_requested = r.state == TokenState::Suspended
                     && pending
                         .iter()
