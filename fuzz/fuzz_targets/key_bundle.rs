@@ -7,6 +7,13 @@ use hce_wallet_core::key_bundle::{decode_payload, encode_payload, inspect, verif
 use libfuzzer_sys::fuzz_target;
 use p256::ecdsa::SigningKey;
 use p256::PublicKey;
+use std::sync::LazyLock;
+
+/// A root whose private key the fuzzer cannot know, derived once per process.
+static ROOTS: LazyLock<PinnedRoots> = LazyLock::new(|| {
+    let root = SigningKey::from_slice(&[0x42; 32]).expect("valid scalar");
+    PinnedRoots::new([PublicKey::from(root.verifying_key())])
+});
 
 fuzz_target!(|data: &[u8]| {
     // Small caps so the fuzzer reaches the limit checks too.
@@ -17,8 +24,6 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(encode_payload(&bundle).as_deref(), Ok(canonical.as_slice()), "deterministic");
     }
     let _ = inspect(data, &limits);
-    // A root whose private key the fuzzer cannot know: no input may verify.
-    let root = SigningKey::from_slice(&[0x42; 32]).expect("valid scalar");
-    let roots = PinnedRoots::new([PublicKey::from(root.verifying_key())]);
-    assert!(verify(data, &roots, &limits).is_err(), "forged bundle verified");
+    // No input may verify under the pinned root.
+    assert!(verify(data, &ROOTS, &limits).is_err(), "forged bundle verified");
 });
