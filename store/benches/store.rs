@@ -102,7 +102,7 @@ fn open_and_tap(path: &Path) {
 
 /// The same without redb's whole-file checksum pass on open.
 fn open_and_tap_unchecked(path: &Path) {
-    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let opts = StoreOptions { integrity_check: IntegrityCheck::Never, ..Default::default() };
     let store = Store::open_with(path, &root(), opts).unwrap();
     first_tap(&store);
 }

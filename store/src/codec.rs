@@ -15,6 +15,7 @@ pub(crate) struct Crypto {
     record: Sealer,
     events: Sealer,
     blinder: Blinder,
+    stamper: Blinder,
     key_id: [u8; KEY_LEN],
 }
 
@@ -25,12 +26,18 @@ impl Crypto {
             record: Sealer::new(&keys.record),
             events: Sealer::new(&keys.events),
             blinder: Blinder::new(&keys.blind)?,
+            stamper: Blinder::new(&keys.file_stamp)?,
             key_id: *keys.key_id.bytes(),
         })
     }
 
     pub(crate) fn key_id(&self) -> &[u8; KEY_LEN] {
         &self.key_id
+    }
+
+    /// The MAC of a store file's identity ([`crate::stamp`]).
+    pub(crate) fn file_stamp(&self, identity: &[u8]) -> [u8; BLIND_LEN] {
+        self.stamper.blind("file-stamp", identity)
     }
 
     pub(crate) fn key_id_matches(&self, stored: &[u8]) -> bool {

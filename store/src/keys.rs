@@ -4,7 +4,7 @@
 //! Keystore key) and hands it to [`crate::Store::open`]. Everything else is derived from
 //! it with HKDF-SHA256 (RFC 5869), one `info` label per purpose, so a key never serves two
 //! purposes: record encryption (AES-256-GCM), record-key blinding (HMAC-SHA256), the event
-//! log (AES-256-GCM), and a public key identifier that lets `open` tell a wrong root key
+//! log (AES-256-GCM), the store file's stamp (HMAC-SHA256), and a public key identifier that lets `open` tell a wrong root key
 //! from a damaged file. Keys live in boxed zeroize-on-drop arrays (as in
 //! matrix-sdk-store-encryption) so moves copy a pointer, never the key.
 
@@ -27,6 +27,7 @@ const INFO_RECORD: &[u8] = b"record-encryption";
 const INFO_BLIND: &[u8] = b"record-key-blinding";
 const INFO_EVENTS: &[u8] = b"event-log";
 const INFO_KEY_ID: &[u8] = b"key-identifier";
+const INFO_FILE_STAMP: &[u8] = b"file-stamp";
 
 /// The host-held root key. Its `Debug` never shows the bytes.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
@@ -108,6 +109,7 @@ impl RootKey {
             blind: expand(INFO_BLIND),
             events: expand(INFO_EVENTS),
             key_id: expand(INFO_KEY_ID),
+            file_stamp: expand(INFO_FILE_STAMP),
         }
     }
 }
@@ -144,6 +146,8 @@ pub(crate) struct Keys {
     pub(crate) events: SubKey,
     /// Not secret in effect (it is stored in the clear), but derived one-way.
     pub(crate) key_id: SubKey,
+    /// Authenticates the store file's identity in its sidecar stamp ([`crate::stamp`]).
+    pub(crate) file_stamp: SubKey,
 }
 
 impl fmt::Debug for Keys {
@@ -169,7 +173,13 @@ mod tests {
     fn subkeys_differ_per_purpose_and_root() {
         let a = RootKey::from_bytes([1; 32]).derive();
         let b = RootKey::from_bytes([2; 32]).derive();
-        let all = [a.record.bytes(), a.blind.bytes(), a.events.bytes(), a.key_id.bytes()];
+        let all = [
+            a.record.bytes(),
+            a.blind.bytes(),
+            a.events.bytes(),
+            a.key_id.bytes(),
+            a.file_stamp.bytes(),
+        ];
         for (i, x) in all.iter().enumerate() {
             for y in &all[i + 1..] {
                 assert_ne!(x, y);

@@ -22,6 +22,7 @@ use crate::records::{
 };
 use crate::schema::{self, reseal_all, verify_check, write_header, CURRENT_SCHEMA, OLDEST_SCHEMA};
 use crate::snapshot::{load_candidates, object_ref, TapSnapshot};
+use crate::stamp::{IntegrityCheck, Stamper};
 use crate::tables::*;
 
 /// Tuning knobs for [`Store::open_with`].
@@ -31,14 +32,20 @@ pub struct StoreOptions {
     pub event_cap: u64,
     /// redb page cache in bytes.
     pub cache_size: usize,
-    /// Verify every page checksum on open (redb's `check_integrity`). On by default: a file
-    /// altered outside redb then fails to open as `Corrupt` instead of being trusted.
-    pub check_integrity_on_open: bool,
+    /// When to verify every page checksum on open (redb's `check_integrity`): a file
+    /// altered outside the store then fails to open as `Corrupt` instead of being trusted.
+    /// By default only when the file's stamp shows it changed since this store last wrote
+    /// it ([`IntegrityCheck::WhenChanged`], O(1) for an unchanged file).
+    pub integrity_check: IntegrityCheck,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { event_cap: 10_000, cache_size: 16 << 20, check_integrity_on_open: true }
+        StoreOptions {
+            event_cap: 10_000,
+            cache_size: 16 << 20,
+            integrity_check: IntegrityCheck::WhenChanged,
+        }
     }
 }
 
@@ -64,9 +71,11 @@ pub struct PassSummary {
 
 /// The encrypted store. Share it as `Arc<Store>`: taps read snapshots, writers serialize.
 pub struct Store {
+    // Field order is drop order: the snapshot's read transaction ends before the database
+    // closes, and the stamp is written after redb's close wrote the file.
+    snapshot: RwLock<Arc<TapSnapshot>>,
     pub(crate) db: Database,
     crypto: RwLock<Arc<Crypto>>,
-    snapshot: RwLock<Arc<TapSnapshot>>,
     /// Serializes writers so that snapshots are swapped in commit order.
     pub(crate) writer: Mutex<()>,
     /// A journal write changed passes: rebuild the snapshot at the next [`Store::prepare_tap`].
@@ -75,6 +84,10 @@ pub struct Store {
     /// Volatile payment state (CDCVM window, per-tap pick): never written.
     pub(crate) payment: Mutex<crate::tokens::PaymentSession>,
     pub(crate) options: StoreOptions,
+    /// Whether this open ran redb's whole-file integrity check.
+    checked_at_open: bool,
+    /// The file's stamp (none for in-memory backends).
+    stamper: Option<Stamper>,
 }
 
 impl std::fmt::Debug for Store {
@@ -108,8 +121,18 @@ impl Store {
         if !path.exists() {
             create_atomically(path, root, &options)?;
         }
-        let db = builder(&options).open(path)?;
-        Self::init(db, root, options)
+        let crypto = Arc::new(Crypto::from_root(root)?);
+        let stamper = Stamper::new(path, crypto.clone());
+        let check = match options.integrity_check {
+            IntegrityCheck::Always => true,
+            IntegrityCheck::WhenChanged => !stamper.matches(),
+            IntegrityCheck::Never => false,
+        };
+        let db = builder(&options, check).open(path)?;
+        let mut store = Self::init(db, crypto, options, check)?;
+        stamper.record();
+        store.stamper = Some(stamper);
+        Ok(store)
     }
 
     /// Opens (or initialises) a store on any redb storage backend (tests inject faults
@@ -119,12 +142,17 @@ impl Store {
         root: &RootKey,
         options: StoreOptions,
     ) -> Result<Self> {
-        let db = builder(&options).create_with_backend(backend)?;
-        Self::init(db, root, options)
+        let check = options.integrity_check != IntegrityCheck::Never;
+        let db = builder(&options, check).create_with_backend(backend)?;
+        Self::init(db, Arc::new(Crypto::from_root(root)?), options, check)
     }
 
-    fn init(db: Database, root: &RootKey, options: StoreOptions) -> Result<Self> {
-        let crypto = Arc::new(Crypto::from_root(root)?);
+    fn init(
+        db: Database,
+        crypto: Arc<Crypto>,
+        options: StoreOptions,
+        checked_at_open: bool,
+    ) -> Result<Self> {
         if !Self::verify_current(&db, &crypto)? {
             Self::prepare(&db, &crypto)?;
         }
@@ -138,7 +166,22 @@ impl Store {
             pending_events: Mutex::new(Vec::new()),
             payment: Mutex::new(Default::default()),
             options,
+            checked_at_open,
+            stamper: None,
         })
+    }
+
+    /// Whether this open ran redb's whole-file integrity check (see
+    /// [`StoreOptions::integrity_check`]).
+    pub fn integrity_checked_at_open(&self) -> bool {
+        self.checked_at_open
+    }
+
+    /// Stamps the file after a commit of this store ([`crate::stamp`]).
+    fn stamp(&self) {
+        if let Some(s) = &self.stamper {
+            s.record();
+        }
     }
 
     /// The common open: a read transaction finds a current-schema header for this key
@@ -256,6 +299,7 @@ impl Store {
         let txn = self.db.begin_write()?;
         let out = f(&txn, &crypto)?;
         txn.commit()?;
+        self.stamp();
         self.refresh(crypto);
         Ok(out)
     }
@@ -275,6 +319,7 @@ impl Store {
         let txn = self.db.begin_write()?;
         let out = f(&txn, &crypto)?;
         txn.commit()?;
+        self.stamp();
         if affects_passes {
             self.snapshot_stale.store(true, Ordering::Release);
         }
@@ -586,6 +631,9 @@ impl Store {
             Ok(mut c) => *c = new.clone(),
             Err(p) => *p.into_inner() = new.clone(),
         }
+        if let Some(s) = &self.stamper {
+            s.rekeyed(new.clone());
+        }
         self.refresh(new);
         Ok(n)
     }
@@ -606,10 +654,10 @@ impl Store {
         let path = path.as_ref();
         let old_store = Store::open_with(path, old_root, options.clone())?;
         let old = old_store.crypto();
-        let new = Crypto::from_root(new_root)?;
+        let new = Arc::new(Crypto::from_root(new_root)?);
         let tmp = fresh_sibling(path, ".rekey")?;
         let n = {
-            let db = builder(&options).create(&tmp)?;
+            let db = builder(&options, false).create(&tmp)?;
             let src = old_store.db.begin_read()?;
             let txn = db.begin_write()?;
             for def in BLIND_TABLES {
@@ -622,6 +670,7 @@ impl Store {
         };
         drop(old_store);
         swap_in(&tmp, path)?;
+        Stamper::new(path, new).record();
         Ok(n)
     }
 
@@ -745,8 +794,8 @@ pub(crate) fn apply_keys_in(
 /// durably), then rename it into place and sync the directory.
 fn create_atomically(path: &Path, root: &RootKey, options: &StoreOptions) -> Result<()> {
     let tmp = fresh_sibling(path, ".init")?;
-    let db = builder(options).create(&tmp)?;
-    drop(Store::init(db, root, options.clone())?);
+    let db = builder(options, false).create(&tmp)?;
+    drop(Store::init(db, Arc::new(Crypto::from_root(root)?), options.clone(), false)?);
     swap_in(&tmp, path)
 }
 
@@ -773,10 +822,10 @@ fn swap_in(tmp: &Path, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn builder(options: &StoreOptions) -> redb::Builder {
+fn builder(options: &StoreOptions, check_integrity: bool) -> redb::Builder {
     let mut b = Database::builder();
     b.set_cache_size(options.cache_size);
-    b.set_check_integrity_on_open(options.check_integrity_on_open);
+    b.set_check_integrity_on_open(check_integrity);
     b
 }
 

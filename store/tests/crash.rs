@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use hce_wallet_store::redb::backends::FileBackend;
-use hce_wallet_store::{RootKey, Store, StoreOptions};
+use hce_wallet_store::{IntegrityCheck, RootKey, Store, StoreOptions};
 
 /// What a reader must find: passes (object id → redemption value), settings, root key.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,7 +99,7 @@ fn run(path: &Path, steps: usize, fail_at: u64) -> (u64, Model, Option<Model>) {
     let backend =
         FaultyBackend { inner: FileBackend::new(file).unwrap(), points: points.clone(), fail_at };
     let mut model = Model { passes: BTreeMap::new(), settings: BTreeMap::new(), key: 1 };
-    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let opts = StoreOptions { integrity_check: IntegrityCheck::Never, ..Default::default() };
     let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
         return (points.load(Ordering::SeqCst), model.clone(), Some(model));
     };

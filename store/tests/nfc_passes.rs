@@ -142,7 +142,7 @@ fn reader_writes_and_counters_survive_reopen() {
 fn write_run(path: &std::path::Path, n: u8, fail_at: u64) -> (u64, u8) {
     use hce_wallet_core::nfc_pass::ports::NfcPassJournal;
     use hce_wallet_store::redb::backends::FileBackend;
-    use hce_wallet_store::StoreOptions;
+    use hce_wallet_store::{IntegrityCheck, StoreOptions};
     use std::sync::atomic::{AtomicU64, Ordering};
     let _ = std::fs::remove_file(path);
     Store::open(path, &common::key(1)).unwrap().put_nfc_pass(&pass("p")).unwrap();
@@ -153,7 +153,7 @@ fn write_run(path: &std::path::Path, n: u8, fail_at: u64) -> (u64, u8) {
         points: points.clone(),
         fail_at,
     };
-    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let opts = StoreOptions { integrity_check: IntegrityCheck::Never, ..Default::default() };
     let Ok(store) = Store::open_with_backend(backend, &common::key(1), opts) else {
         return (points.load(Ordering::SeqCst), 0);
     };

@@ -103,6 +103,10 @@ fn flip_bytes(stride: usize) {
         let mut bytes = original.clone();
         bytes[pos] ^= 0xff;
         std::fs::write(&victim, &bytes).unwrap();
+        // The last open stamped the victim; a rewrite within the same kernel timestamp tick
+        // is the stamp's documented blind spot (`stamp.rs`, tested in `stamp.rs`), and this
+        // test is about what the whole-file check lets through.
+        let _ = std::fs::remove_file(vdir.path().join("victim.redb.stamp"));
         if catch_unwind(AssertUnwindSafe(|| check(&victim, &expected, &mut tally))).is_err() {
             panics += 1;
             eprintln!("panic or wrong data with byte {pos} flipped");

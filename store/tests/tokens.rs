@@ -18,7 +18,7 @@ use hce_wallet_core::payment::token::{
 };
 use hce_wallet_core::time::Timestamp;
 use hce_wallet_store::redb::backends::FileBackend;
-use hce_wallet_store::{Store, StoreOptions};
+use hce_wallet_store::{IntegrityCheck, Store, StoreOptions};
 
 fn now() -> Timestamp {
     Timestamp::from_secs(1_800_000_000)
@@ -143,7 +143,7 @@ fn commit_run(path: &std::path::Path, n: u16, fail_at: u64) -> (u64, u16) {
     let file = std::fs::OpenOptions::new().read(true).write(true).open(path).unwrap();
     let backend =
         FaultyBackend { inner: FileBackend::new(file).unwrap(), points: points.clone(), fail_at };
-    let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+    let opts = StoreOptions { integrity_check: IntegrityCheck::Never, ..Default::default() };
     let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
         return (points.load(Ordering::SeqCst), 0);
     };
@@ -384,7 +384,7 @@ mod signed {
             points: points.clone(),
             fail_at,
         };
-        let opts = StoreOptions { check_integrity_on_open: false, ..Default::default() };
+        let opts = StoreOptions { integrity_check: IntegrityCheck::Never, ..Default::default() };
         let Ok(store) = Store::open_with_backend(backend, &key(1), opts) else {
             return (points.load(Ordering::SeqCst), false);
         };

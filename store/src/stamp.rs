@@ -1,0 +1,135 @@
+//! The open-time tamper check in O(1) (issue #12, "Cold start O(1) in the number of
+//! passes").
+//!
+//! redb's integrity check (`Builder::set_check_integrity_on_open`) reads and hashes every
+//! page of the file: at 10k passes it is most of a cold start. It is needed only when the
+//! file changed since this store last wrote it. So after each of its own writes (the open,
+//! every commit, the close) the store records the file's identity — device, inode, size,
+//! modification and status-change (`ctime`) times — as an HMAC keyed from the root key, in
+//! a sidecar file `<store file>.stamp`. An open whose file still has that identity skips
+//! the whole-file check ([`IntegrityCheck::WhenChanged`], the default); any other open runs
+//! it.
+//!
+//! Why that is enough: any write to the file by another party changes its `ctime` (the
+//! kernel sets it; no unprivileged call sets it back, unlike `mtime`), a file put in its
+//! place has another inode, and without the root key nobody can write a stamp that
+//! matches. A missing or stale stamp (a crash between a commit and its stamp, a copied or
+//! restored file) costs one full check, never a skipped one. Not covered: a write landing
+//! in the same kernel timestamp tick (a few ms) as the store's own last write while the
+//! store has the file open, and media corruption below the file system (no metadata
+//! changes); both reach redb unchecked, where record AEAD still refuses altered values and
+//! the tap path's panic guard still answers a status word.
+//!
+//! Hand-written: it is a `stat`, an HMAC (the store's own [`Crypto`]) and a 32-byte file;
+//! no crate does this for redb.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use subtle::ConstantTimeEq;
+
+use crate::codec::Crypto;
+
+/// When [`crate::Store::open_with`] runs redb's whole-file integrity check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IntegrityCheck {
+    /// On every open.
+    Always,
+    /// Only when the file is not as this store last left it (its stamp does not match).
+    /// In-memory backends have no stamp: they are always checked.
+    #[default]
+    WhenChanged,
+    /// Never (tests that inject faults; redb still repairs after a crash).
+    Never,
+}
+
+/// The sidecar stamp of one store file, with the keys of the current root key. Declared
+/// as the store's last field, so its `Drop` stamps the file after redb's close wrote it.
+pub(crate) struct Stamper {
+    file: PathBuf,
+    sidecar: PathBuf,
+    crypto: Mutex<Arc<Crypto>>,
+}
+
+impl Stamper {
+    pub(crate) fn new(file: &Path, crypto: Arc<Crypto>) -> Self {
+        let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        name.push(".stamp");
+        Stamper {
+            file: file.to_path_buf(),
+            sidecar: file.with_file_name(name),
+            crypto: Mutex::new(crypto),
+        }
+    }
+
+    fn crypto(&self) -> Arc<Crypto> {
+        match self.crypto.lock() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Whether the file is exactly as this store last recorded it.
+    pub(crate) fn matches(&self) -> bool {
+        let (Some(id), Ok(saved)) = (identity(&self.file), std::fs::read(&self.sidecar)) else {
+            return false;
+        };
+        let expected = self.crypto().file_stamp(&id);
+        saved.len() == expected.len() && bool::from(saved.ct_eq(&expected))
+    }
+
+    /// Records the file's identity now. Best effort: a stamp that cannot be written is
+    /// removed, which only costs the next open a full check.
+    pub(crate) fn record(&self) {
+        let written = identity(&self.file)
+            .map(|id| std::fs::write(&self.sidecar, self.crypto().file_stamp(&id)));
+        if !matches!(written, Some(Ok(()))) {
+            if let Some(Err(e)) = written {
+                log::warn!("store stamp not written ({e}): the next open checks the whole file");
+            }
+            let _ = std::fs::remove_file(&self.sidecar);
+        }
+    }
+
+    /// The root key changed ([`crate::Store::rekey`]): stamp with the new keys from now on.
+    pub(crate) fn rekeyed(&self, crypto: Arc<Crypto>) {
+        match self.crypto.lock() {
+            Ok(mut c) => *c = crypto,
+            Err(p) => *p.into_inner() = crypto,
+        }
+        self.record();
+    }
+}
+
+impl Drop for Stamper {
+    fn drop(&mut self) {
+        self.record();
+    }
+}
+
+/// Device, inode, size, mtime and ctime (seconds and nanoseconds), big-endian.
+#[cfg(unix)]
+fn identity(file: &Path) -> Option<[u8; 56]> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(file).ok()?;
+    let fields = [
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime() as u64,
+        m.mtime_nsec() as u64,
+        m.ctime() as u64,
+        m.ctime_nsec() as u64,
+    ];
+    let mut out = [0u8; 56];
+    for (chunk, v) in out.chunks_exact_mut(8).zip(fields) {
+        chunk.copy_from_slice(&v.to_be_bytes());
+    }
+    Some(out)
+}
+
+/// Elsewhere there is no `ctime`: every open is checked.
+#[cfg(not(unix))]
+fn identity(_file: &Path) -> Option<[u8; 56]> {
+    None
+}
