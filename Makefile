@@ -7,7 +7,7 @@ CARGO ?= cargo
 ANDROID_TARGETS := aarch64-linux-android armv7-linux-androideabi x86_64-linux-android
 
 .PHONY: help deps demo test lint fmt test-rust check-android test-vpcd test-pay-readers test-kotlin android-sample-check fuzz-smoke \
-        fuzz fuzz-minimize bench bench-kotlin stress size bindings android clean \
+        fuzz fuzz-minimize fuzz-coverage bench bench-kotlin stress size bindings android clean \
         android-sample-check aar publish-local
 
 help: ## List the targets
@@ -57,6 +57,9 @@ fuzz: ## A long run of every fuzz target (10 M execs each; 30 min for the P-256-
 
 fuzz-minimize: ## Merge what fuzz runs found into the committed, minimized fuzz/corpus/<target>
 	bash scripts/fuzz.sh minimize
+
+fuzz-coverage: ## Line / region coverage of each fuzz target's module over its committed corpus
+	bash scripts/fuzz-coverage.sh
 
 bench: ## Criterion benchmarks (tap vs crypto floor, selection, store, sync)
 	$(CARGO) bench --workspace
