@@ -6,6 +6,7 @@ every data payload and nested record payload (ndef, ber_tlv), and the e2e tap as
 framed APDU sequence plus each command alone (router, smart_tap). Vectors are found under
 $HCE_SHARED_DIR or ../../shared relative to this directory.
 """
+import base64
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
 FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
 
 seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set(),
-         "payment": set(), "dol": set(), "nfc_pass": set()}
+         "payment": set(), "dol": set(), "nfc_pass": set(), "nfc_issuer": set(), "save_link": set()}
 
 
 def frame(apdus, op=0):
@@ -96,6 +97,34 @@ def nfc_pass_seeds():
                           frame([select, files[1], read], op=1))
 
 
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def issuer_and_link_seeds():
+    """Issuer request payloads for the demo door key (the target signs them), and
+    save-to-wallet JWTs around a good pass fixture (their signatures cannot verify)."""
+    door = "campus-door-0001"
+    for body in [
+        {"passId": door, "seq": 6, "op": "read", "fileId": "0101", "offset": 0, "length": 16},
+        {"passId": door, "seq": 7, "op": "write", "fileId": "0102", "offset": 2, "data": "0A0B"},
+        {"passId": door, "seq": 9, "op": "read", "fileId": "0102", "offset": 30, "length": 9},
+        {"passId": door, "seq": 5, "op": "write", "fileId": "0101", "offset": 0, "data": "00"},
+    ]:
+        seeds["nfc_issuer"].add(json.dumps(body).encode())
+    root = os.path.join(HERE, "..", "core", "tests", "fixtures", "passes")
+    with open(os.path.join(root, "save-link", "issuer-jwks.json"), "rb") as f:
+        seeds["save_link"].add(f.read())
+    with open(os.path.join(root, "good", sorted(os.listdir(os.path.join(root, "good")))[0]), "rb") as f:
+        payload = json.load(f)
+    for header in [{"alg": "RS256", "kid": "issuer-2027"}, {"alg": "none"}, {"alg": "RS256"}]:
+        claims = {"iss": "issuer@example.com", "aud": "google", "typ": "savetowallet",
+                  "iat": 1799999999, "origins": ["https://shop.example"], "payload": payload}
+        token = b".".join([b64url(json.dumps(header).encode()),
+                           b64url(json.dumps(claims).encode()), b64url(bytes(256))])
+        seeds["save_link"].add(token)
+
+
 def main():
     for name in FILES:
         path = os.path.join(VECTORS, name)
@@ -111,6 +140,7 @@ def main():
     seeds["smart_tap"] = set(seeds["router"])
     payment_seeds()
     nfc_pass_seeds()
+    issuer_and_link_seeds()
     # A few DOLs and padded TLVs for the lenient paths.
     seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
                              bytes.fromhex("00500141ff870101")})

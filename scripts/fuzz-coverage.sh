@@ -9,7 +9,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import key_bundle store_record store_open})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open})
 
 # Each target's own module: the code it exists to exercise (paths under the project).
 declare -A module=(
@@ -25,6 +25,8 @@ declare -A module=(
   [pass_import]="core/src/pass/google_wallet.rs core/src/pass/json_reader.rs core/src/pass/model.rs"
   [pass_update]="core/src/pass/update"
   [nfc_import]="core/src/nfc_pass/huawei.rs core/src/nfc_pass/google.rs core/src/nfc_pass/model.rs"
+  [nfc_issuer]="core/src/nfc_pass/issuer.rs"
+  [save_link]="core/src/pass/save_link.rs core/src/pass/jwt.rs"
   [key_bundle]="core/src/key_bundle"
   [store_record]="store/src/envelope.rs store/src/records.rs store/src/codec.rs"
   [store_open]="store/src"

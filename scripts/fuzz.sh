@@ -2,7 +2,7 @@
 # Fuzzing of the codecs and the router (fuzz/, cargo-fuzz on nightly).
 #   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 8) — what CI runs
 #   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 10000000); targets in
-#                           FUZZ_SLOW (default: smart_tap token_messages, ~2k execs/s because
+#                           FUZZ_SLOW (default: smart_tap token_messages nfc_issuer, ~1.5-2k execs/s because
 #                           every input runs real P-256 signing / ECDH) for FUZZ_SLOW_SECONDS
 #                           (default 1800). Built without a sanitizer (FUZZ_SANITIZER, default
 #                           none; our crates forbid unsafe code): 4-12x the executions of the
@@ -20,8 +20,8 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import key_bundle store_record store_open})
-slow=" ${FUZZ_SLOW:-smart_tap token_messages} "
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open})
+slow=" ${FUZZ_SLOW:-smart_tap token_messages nfc_issuer} "
 seconds=${FUZZ_SECONDS:-8}
 runs=${FUZZ_RUNS:-10000000}
 # Build flags shared by the build and every run (cargo fuzz rebuilds when they differ).
