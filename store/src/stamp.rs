@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq;
 
 use crate::codec::Crypto;
+use crate::envelope::BLIND_LEN;
 
 /// When [`crate::Store::open_with`] runs redb's whole-file integrity check.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,7 +72,7 @@ impl Stamper {
 
     /// Whether the file is exactly as this store last recorded it.
     pub(crate) fn matches(&self) -> bool {
-        let (Some(id), Ok(saved)) = (identity(&self.file), std::fs::read(&self.sidecar)) else {
+        let (Some(id), Some(saved)) = (identity(&self.file), read_stamp(&self.sidecar)) else {
             return false;
         };
         let expected = self.crypto().file_stamp(&id);
@@ -105,6 +106,14 @@ impl Drop for Stamper {
     fn drop(&mut self) {
         self.record();
     }
+}
+
+/// The sidecar's bytes, at most one byte more than a stamp (whatever is there is input).
+fn read_stamp(sidecar: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut saved = Vec::with_capacity(BLIND_LEN + 1);
+    std::fs::File::open(sidecar).ok()?.take(BLIND_LEN as u64 + 1).read_to_end(&mut saved).ok()?;
+    Some(saved)
 }
 
 /// Device, inode, size, mtime and ctime (seconds and nanoseconds), big-endian.

@@ -125,6 +125,10 @@ fn a_missing_forged_or_borrowed_stamp_means_a_full_check() {
     assert!(checked(&path, 1), "forged stamp");
     std::fs::write(stamp_of(&path), b"short").unwrap();
     assert!(checked(&path, 1), "truncated stamp");
+    let mut long = std::fs::read(stamp_of(&path)).unwrap();
+    long.resize(1 << 20, 0);
+    std::fs::write(stamp_of(&path), long).unwrap();
+    assert!(checked(&path, 1), "a valid stamp with bytes after it");
     assert!(!checked(&path, 1), "each open stamps the file again");
     // A copy carries its stamp along, but it is another file.
     let copy = dir.path().join("copy.redb");
