@@ -10,6 +10,9 @@
 //! - **Keys**: one host-held [`RootKey`]; HKDF-SHA256 subkeys per purpose ([`keys`]). A
 //!   wrong key is [`StoreError::WrongKey`]; [`Store::rekey`] re-seals everything at once.
 //! - **Schema**: versioned with in-transaction migrations ([`schema`]).
+//! - **Tamper check at open**: redb's whole-file integrity check runs when the file is not
+//!   as this store last left it, which a MAC'd stamp of the file's identity tells in O(1)
+//!   (`stamp.rs`, [`IntegrityCheck`]).
 //! - **Taps**: [`Store::prepare_tap`] hands out an `Arc<TapSnapshot>` rebuilt after every
 //!   commit; the store and the snapshot implement the core's `IssuerKeyRing`,
 //!   `PassSource`, `PushListener` and the selection engine's `PassRecords` ([`ports`])
