@@ -52,7 +52,7 @@ bench-kotlin: ## Per-APDU call cost from Kotlin: JNI fast path vs UniFFI/JNA vs 
 fuzz-smoke: ## A short run of every fuzz target (nightly, cargo-fuzz)
 	bash scripts/fuzz.sh smoke
 
-fuzz: ## A long run of every fuzz target (10 M execs each; 30 min for the P-256-bound smart_tap, token_messages, nfc_issuer)
+fuzz: ## A long run of every fuzz target (10 M execs each; 30 min for the slow smart_tap, token_messages, nfc_issuer, store_tables)
 	bash scripts/fuzz.sh long
 
 fuzz-minimize: ## Merge what fuzz runs found into the committed, minimized fuzz/corpus/<target>

@@ -18,7 +18,7 @@ VECTORS = os.path.join(SHARED, "vectors", "smart-tap")
 FILES = ["kormax-trace.json", "e2e-loyalty-2018.json", "negative.json"]
 
 seeds = {"apdu": set(), "ber_tlv": set(), "ndef": set(), "router": set(), "smart_tap": set(),
-         "payment": set(), "dol": set(), "nfc_pass": set(), "nfc_issuer": set(), "save_link": set()}
+         "payment": set(), "dol": set(), "nfc_pass": set(), "nfc_issuer": set(), "save_link": set(), "store_tables": set()}
 
 
 def frame(apdus, op=0):
@@ -141,6 +141,11 @@ def main():
     payment_seeds()
     nfc_pass_seeds()
     issuer_and_link_seeds()
+    # store_tables: one edit of each kind on each table (`table entry op len bytes`).
+    for table in range(11):
+        for op in range(4):
+            seeds["store_tables"].add(bytes([table, 1, op, 2, 3, 0x40]))
+        seeds["store_tables"].add(bytes([table, 0, 2, 4, 1, 2, 3, 4, table, 2, 1, 0]))
     # A few DOLs and padded TLVs for the lenient paths.
     seeds["ber_tlv"].update({bytes.fromhex("9f66049f02069f37049a035f2a02"),
                              bytes.fromhex("00500141ff870101")})

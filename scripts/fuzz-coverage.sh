@@ -9,7 +9,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open})
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open store_tables})
 
 # Each target's own module: the code it exists to exercise (paths under the project).
 declare -A module=(
@@ -30,6 +30,7 @@ declare -A module=(
   [key_bundle]="core/src/key_bundle"
   [store_record]="store/src/envelope.rs store/src/records.rs store/src/codec.rs"
   [store_open]="store/src"
+  [store_tables]="store/src"
 )
 
 llvm_bin=${LLVM_BIN:-}

@@ -2,8 +2,9 @@
 # Fuzzing of the codecs and the router (fuzz/, cargo-fuzz on nightly).
 #   scripts/fuzz.sh smoke   each target for FUZZ_SECONDS (default 8) — what CI runs
 #   scripts/fuzz.sh long    each target for FUZZ_RUNS execs (default 10000000); targets in
-#                           FUZZ_SLOW (default: smart_tap token_messages nfc_issuer, ~1.5-2k execs/s because
-#                           every input runs real P-256 signing / ECDH) for FUZZ_SLOW_SECONDS
+#                           FUZZ_SLOW (default: smart_tap token_messages nfc_issuer store_tables,
+#                           ~1-2k execs/s: real P-256 signing / ECDH, or a whole store per input)
+#                           for FUZZ_SLOW_SECONDS
 #                           (default 1800). Built without a sanitizer (FUZZ_SANITIZER, default
 #                           none; our crates forbid unsafe code): 4-12x the executions of the
 #                           AddressSanitizer build that smoke runs, into fuzz/target-nosan/.
@@ -20,8 +21,8 @@ set -euo pipefail
 
 mode=${1:-smoke}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open})
-slow=" ${FUZZ_SLOW:-smart_tap token_messages nfc_issuer} "
+targets=(${FUZZ_TARGETS:-apdu ber_tlv ndef router smart_tap payment nfc_pass dol token_messages pass_import pass_update nfc_import nfc_issuer save_link key_bundle store_record store_open store_tables})
+slow=" ${FUZZ_SLOW:-smart_tap token_messages nfc_issuer store_tables} "
 seconds=${FUZZ_SECONDS:-8}
 runs=${FUZZ_RUNS:-10000000}
 # Build flags shared by the build and every run (cargo fuzz rebuilds when they differ).
