@@ -163,8 +163,8 @@ fn main() {
     drop(w);
     c.final_summary();
 
-    let t: Vec<Duration> = paths.iter().map(|(_, p)| median(|| open_first_apdu(p), 11)).collect();
-    println!("\nwallet open + first APDU (medians of 11, this run):");
+    let t: Vec<Duration> = paths.iter().map(|(_, p)| median(|| open_first_apdu(p), 101)).collect();
+    println!("\nwallet open + first APDU (medians of 101, this run; each open and close writes and syncs the file):");
     for ((n, _), d) in paths.iter().zip(&t) {
         println!("  {n:>6} passes: {:.2} ms", d.as_secs_f64() * 1e3);
     }
