@@ -17,7 +17,7 @@
 //! (`IntegrityCheck::Always`, what an open of a file changed elsewhere costs). And
 //! `Store::open` of a file left by a killed process (copied while the wallet had it open,
 //! after a commit): redb's own crash recovery, a whole-file repair. redb's quick-repair
-//! commits would halve it at 10k passes (7.7 vs 14.2 ms) but add 0.6 ms (two fsyncs) to
+//! commits would cut it to 7.7 ms at 10k passes (from 11.8-14.2 ms) but add 0.6 ms (two fsyncs) to
 //! every payment tap's journal commit (`pay_tap` bench: 1.59 vs 0.98 ms), so they are off.
 
 use std::alloc::{GlobalAlloc, Layout, System};
