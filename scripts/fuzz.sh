@@ -55,7 +55,8 @@ if [ "$mode" = minimize ]; then
     mkdir -p "finds/$t" "corpus/$t"
     rm -rf "merged/$t" && mkdir -p "merged/$t"
     cargo +nightly fuzz run "${build[@]}" "$t" "merged/$t" "corpus/$t" "finds/$t" -- \
-      -merge=1 -max_len=4096 >/dev/null 2>&1 || { echo "minimize $t failed" >&2; exit 1; }
+      -merge=1 -max_len=4096 >"merged/$t.log" 2>&1 ||
+      { tail -n 20 "merged/$t.log" >&2; echo "minimize $t failed" >&2; exit 1; }
     rm -rf "corpus/$t" && mv "merged/$t" "corpus/$t"
     echo "$t: $(ls "corpus/$t" | wc -l) inputs, $(du -sk "corpus/$t" | cut -f1) KiB"
   done
