@@ -1,6 +1,8 @@
 //! Typed access to sealed tables: blind the key, seal/open the value, and check that the
 //! record found under a blinded key is the one that key names.
 
+use std::sync::{Arc, RwLock};
+
 use redb::{ReadableTable, Table};
 use subtle::ConstantTimeEq;
 
@@ -9,6 +11,31 @@ use crate::error::{Result, StoreError};
 use crate::keys::{RootKey, KEY_LEN};
 use crate::records::{EventRecord, Record};
 use crate::tables::EVENTS;
+
+/// The keys of the store's current root key, swapped whole by a rekey. Cloning shares it:
+/// the store and its file stamp ([`crate::stamp`]) read the same one.
+#[derive(Clone)]
+pub(crate) struct CryptoCell(Arc<RwLock<Arc<Crypto>>>);
+
+impl CryptoCell {
+    pub(crate) fn new(crypto: Arc<Crypto>) -> Self {
+        CryptoCell(Arc::new(RwLock::new(crypto)))
+    }
+
+    pub(crate) fn get(&self) -> Arc<Crypto> {
+        match self.0.read() {
+            Ok(c) => c.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set(&self, crypto: Arc<Crypto>) {
+        match self.0.write() {
+            Ok(mut c) => *c = crypto,
+            Err(p) => *p.into_inner() = crypto,
+        }
+    }
+}
 
 /// All keys of one root key, ready to use.
 pub(crate) struct Crypto {

@@ -152,30 +152,10 @@ fn edit(
     op: u8,
     bytes: &[u8],
 ) -> Result<(), redb::Error> {
-    fn changed(value: &[u8], op: u8, bytes: &[u8]) -> Vec<u8> {
-        let mut v = if op % 4 == 3 { value.to_vec() } else { bytes.to_vec() };
-        if let (Some(&at), Some(&mask), false) = (bytes.first(), bytes.get(1), v.is_empty()) {
-            if op % 4 == 3 {
-                let i = usize::from(at) % v.len();
-                v[i] ^= mask;
-            }
-        }
-        v
-    }
     match table % 11 {
         t @ 0..=8 => {
             let mut t = txn.open_table(BLIND_TABLES[usize::from(t)])?;
-            let len = t.len()?;
-            if len == 0 {
-                return Ok(());
-            }
-            let (k, v) = match t.iter()?.nth(usize::from(entry) % len as usize) {
-                Some(found) => {
-                    let (k, v) = found?;
-                    (k.value().to_vec(), v.value().to_vec())
-                }
-                None => return Ok(()),
-            };
+            let Some((k, v)) = nth_row(&t, entry)? else { return Ok(()) };
             match op % 4 {
                 1 => drop(t.remove(k.as_slice())?),
                 2 => drop(t.insert(bytes, v.as_slice())?),
@@ -184,17 +164,8 @@ fn edit(
         }
         9 => {
             let mut t = txn.open_table(EVENTS_T)?;
-            let len = t.len()?;
-            if len == 0 {
-                return Ok(());
-            }
-            let (k, v) = match t.iter()?.nth(usize::from(entry) % len as usize) {
-                Some(found) => {
-                    let (k, v) = found?;
-                    (k.value(), v.value().to_vec())
-                }
-                None => return Ok(()),
-            };
+            let Some((k, v)) = nth_row(&t, entry)? else { return Ok(()) };
+            let k = <u64 as redb::Value>::from_bytes(&k);
             match op % 4 {
                 1 => drop(t.remove(k)?),
                 2 => drop(t.insert(k.wrapping_add(u64::from(entry)), v.as_slice())?),
@@ -213,6 +184,42 @@ fn edit(
         }
     }
     Ok(())
+}
+
+/// A row as bytes: the key in redb's encoding, and the value.
+type Row = (Vec<u8>, Vec<u8>);
+
+/// Row `entry` (modulo the table's length) of `t`.
+fn nth_row<K: redb::Key + 'static>(
+    t: &redb::Table<'_, K, &'static [u8]>,
+    entry: u8,
+) -> Result<Option<Row>, redb::Error> {
+    let len = t.len()?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let nth = usize::try_from(u64::from(entry) % len).unwrap_or(0);
+    let Some(row) = t.iter()?.nth(nth) else { return Ok(None) };
+    let (k, v) = row?;
+    let key = K::as_bytes(&k.value()).as_ref().to_vec();
+    Ok(Some((key, v.value().to_vec())))
+}
+
+/// An edit's new value: `bytes` itself, or for op 3 `value` with `bytes[1]` XORed into
+/// it at offset `bytes[0]` (modulo its length).
+fn changed(value: &[u8], op: u8, bytes: &[u8]) -> Vec<u8> {
+    if op % 4 != 3 {
+        return bytes.to_vec();
+    }
+    let mut v = value.to_vec();
+    if let (Some(&at), Some(&mask), Some(len)) =
+        (bytes.first(), bytes.get(1), std::num::NonZeroUsize::new(v.len()))
+    {
+        if let Some(b) = v.get_mut(usize::from(at) % len) {
+            *b ^= mask;
+        }
+    }
+    v
 }
 
 /// Every read of the store's API; what a key names is what comes back, or an error.

@@ -4,9 +4,10 @@
 //! Keystore key) and hands it to [`crate::Store::open`]. Everything else is derived from
 //! it with HKDF-SHA256 (RFC 5869), one `info` label per purpose, so a key never serves two
 //! purposes: record encryption (AES-256-GCM), record-key blinding (HMAC-SHA256), the event
-//! log (AES-256-GCM), the store file's stamp (HMAC-SHA256), and a public key identifier that lets `open` tell a wrong root key
-//! from a damaged file. Keys live in boxed zeroize-on-drop arrays (as in
-//! matrix-sdk-store-encryption) so moves copy a pointer, never the key.
+//! log (AES-256-GCM), the store file's stamp (HMAC-SHA256), and a public key identifier
+//! that lets `open` tell a wrong root key from a damaged file. Keys live in boxed
+//! zeroize-on-drop arrays (as in matrix-sdk-store-encryption) so moves copy a pointer,
+//! never the key.
 
 use std::fmt;
 use std::path::Path;

@@ -23,12 +23,14 @@
 //! Hand-written: it is a `stat`, an HMAC (the store's own [`Crypto`]) and a 32-byte file;
 //! no crate does this for redb.
 
+use std::fs::File;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Mutex, PoisonError};
 
 use subtle::ConstantTimeEq;
 
-use crate::codec::Crypto;
+use crate::codec::CryptoCell;
 use crate::envelope::BLIND_LEN;
 
 /// When [`crate::Store::open_with`] runs redb's whole-file integrity check.
@@ -44,29 +46,27 @@ pub enum IntegrityCheck {
     Never,
 }
 
-/// The sidecar stamp of one store file, with the keys of the current root key. Declared
-/// as the store's last field, so its `Drop` stamps the file after redb's close wrote it.
+/// The sidecar stamp of one store file, keyed by the store's current root key (the cell
+/// it shares with the store, so a rekey changes both). Declared as the store's last field,
+/// so its `Drop` stamps the file after redb's close wrote it.
 pub(crate) struct Stamper {
     file: PathBuf,
     sidecar: PathBuf,
-    crypto: Mutex<Arc<Crypto>>,
+    crypto: CryptoCell,
+    /// The sidecar, kept open after the first stamp: a commit's stamp is then one write in
+    /// place, not a create / truncate / close (on the tap path, after every journal write).
+    open: Mutex<Option<File>>,
 }
 
 impl Stamper {
-    pub(crate) fn new(file: &Path, crypto: Arc<Crypto>) -> Self {
+    pub(crate) fn new(file: &Path, crypto: CryptoCell) -> Self {
         let mut name = file.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         name.push(".stamp");
         Stamper {
             file: file.to_path_buf(),
             sidecar: file.with_file_name(name),
-            crypto: Mutex::new(crypto),
-        }
-    }
-
-    fn crypto(&self) -> Arc<Crypto> {
-        match self.crypto.lock() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
+            crypto,
+            open: Mutex::new(None),
         }
     }
 
@@ -75,30 +75,34 @@ impl Stamper {
         let (Some(id), Some(saved)) = (identity(&self.file), read_stamp(&self.sidecar)) else {
             return false;
         };
-        let expected = self.crypto().file_stamp(&id);
+        let expected = self.crypto.get().file_stamp(&id);
         saved.len() == expected.len() && bool::from(saved.ct_eq(&expected))
     }
 
     /// Records the file's identity now. Best effort: a stamp that cannot be written is
     /// removed, which only costs the next open a full check.
     pub(crate) fn record(&self) {
-        let written = identity(&self.file)
-            .map(|id| std::fs::write(&self.sidecar, self.crypto().file_stamp(&id)));
-        if !matches!(written, Some(Ok(()))) {
-            if let Some(Err(e)) = written {
-                log::warn!("store stamp not written ({e}): the next open checks the whole file");
-            }
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(id) = identity(&self.file) else {
+            *open = None;
+            let _ = std::fs::remove_file(&self.sidecar);
+            return;
+        };
+        let stamp = self.crypto.get().file_stamp(&id);
+        let written = match open.as_mut() {
+            Some(f) => f.seek(SeekFrom::Start(0)).and_then(|_| f.write_all(&stamp)),
+            // Truncated on first use: whatever was there (a stamp is always this long).
+            None => File::create(&self.sidecar).and_then(|mut f| {
+                f.write_all(&stamp)?;
+                *open = Some(f);
+                Ok(())
+            }),
+        };
+        if let Err(e) = written {
+            log::warn!("store stamp not written ({e}): the next open checks the whole file");
+            *open = None;
             let _ = std::fs::remove_file(&self.sidecar);
         }
-    }
-
-    /// The root key changed ([`crate::Store::rekey`]): stamp with the new keys from now on.
-    pub(crate) fn rekeyed(&self, crypto: Arc<Crypto>) {
-        match self.crypto.lock() {
-            Ok(mut c) => *c = crypto,
-            Err(p) => *p.into_inner() = crypto,
-        }
-        self.record();
     }
 }
 

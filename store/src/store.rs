@@ -13,7 +13,7 @@ use redb::{
     WriteTransaction,
 };
 
-use crate::codec::{all, delete, get, put, Crypto};
+use crate::codec::{all, delete, get, put, Crypto, CryptoCell};
 use crate::error::{Result, StoreError};
 use crate::keys::RootKey;
 use crate::records::{
@@ -75,7 +75,7 @@ pub struct Store {
     // closes, and the stamp is written after redb's close wrote the file.
     snapshot: RwLock<Arc<TapSnapshot>>,
     pub(crate) db: Database,
-    crypto: RwLock<Arc<Crypto>>,
+    crypto: CryptoCell,
     /// Serializes writers so that snapshots are swapped in commit order.
     pub(crate) writer: Mutex<()>,
     /// A journal write changed passes: rebuild the snapshot at the next [`Store::prepare_tap`].
@@ -121,7 +121,7 @@ impl Store {
         if !path.exists() {
             create_atomically(path, root, &options)?;
         }
-        let crypto = Arc::new(Crypto::from_root(root)?);
+        let crypto = CryptoCell::new(Arc::new(Crypto::from_root(root)?));
         let stamper = Stamper::new(path, crypto.clone());
         let check = match options.integrity_check {
             IntegrityCheck::Always => true,
@@ -144,22 +144,23 @@ impl Store {
     ) -> Result<Self> {
         let check = options.integrity_check != IntegrityCheck::Never;
         let db = builder(&options, check).create_with_backend(backend)?;
-        Self::init(db, Arc::new(Crypto::from_root(root)?), options, check)
+        Self::init(db, CryptoCell::new(Arc::new(Crypto::from_root(root)?)), options, check)
     }
 
     fn init(
         db: Database,
-        crypto: Arc<Crypto>,
+        crypto: CryptoCell,
         options: StoreOptions,
         checked_at_open: bool,
     ) -> Result<Self> {
-        if !Self::verify_current(&db, &crypto)? {
-            Self::prepare(&db, &crypto)?;
+        let keys = crypto.get();
+        if !Self::verify_current(&db, &keys)? {
+            Self::prepare(&db, &keys)?;
         }
-        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, crypto.clone())?);
+        let snapshot = Arc::new(TapSnapshot::build(db.begin_read()?, keys)?);
         Ok(Store {
             db,
-            crypto: RwLock::new(crypto),
+            crypto,
             snapshot: RwLock::new(snapshot),
             writer: Mutex::new(()),
             snapshot_stale: AtomicBool::new(false),
@@ -248,10 +249,7 @@ impl Store {
     }
 
     pub(crate) fn crypto(&self) -> Arc<Crypto> {
-        match self.crypto.read() {
-            Ok(c) => c.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.crypto.get()
     }
 
     /// The current tap snapshot. Cheap (an `Arc` clone); never waits for a writer's I/O.
@@ -627,13 +625,8 @@ impl Store {
         let txn = self.db.begin_write()?;
         let n = reseal_all(&txn, &old, CURRENT_SCHEMA, &new)?;
         txn.commit()?;
-        match self.crypto.write() {
-            Ok(mut c) => *c = new.clone(),
-            Err(p) => *p.into_inner() = new.clone(),
-        }
-        if let Some(s) = &self.stamper {
-            s.rekeyed(new.clone());
-        }
+        self.crypto.set(new.clone());
+        self.stamp();
         self.refresh(new);
         Ok(n)
     }
@@ -670,7 +663,8 @@ impl Store {
         };
         drop(old_store);
         swap_in(&tmp, path)?;
-        Stamper::new(path, new).record();
+        // The rename gave the file a new ctime: a stamp stamps as it is dropped.
+        drop(Stamper::new(path, CryptoCell::new(new)));
         Ok(n)
     }
 
@@ -795,7 +789,8 @@ pub(crate) fn apply_keys_in(
 fn create_atomically(path: &Path, root: &RootKey, options: &StoreOptions) -> Result<()> {
     let tmp = fresh_sibling(path, ".init")?;
     let db = builder(options, false).create(&tmp)?;
-    drop(Store::init(db, Arc::new(Crypto::from_root(root)?), options.clone(), false)?);
+    let crypto = CryptoCell::new(Arc::new(Crypto::from_root(root)?));
+    drop(Store::init(db, crypto, options.clone(), false)?);
     swap_in(&tmp, path)
 }
 

@@ -17,8 +17,9 @@
 //! (`IntegrityCheck::Always`, what an open of a file changed elsewhere costs). And
 //! `Store::open` of a file left by a killed process (copied while the wallet had it open,
 //! after a commit): redb's own crash recovery, a whole-file repair. redb's quick-repair
-//! commits would cut it to 7.7 ms at 10k passes (from 11.8-14.2 ms) but add 0.6 ms (two fsyncs) to
-//! every payment tap's journal commit (`pay_tap` bench: 1.59 vs 0.98 ms), so they are off.
+//! commits would cut it to 7.7 ms at 10k passes (from 11.8-14.2 ms) but add 0.6 ms (a
+//! two-phase commit) to every payment tap's journal commit (`pay_tap` bench: 1.59 vs
+//! 0.98 ms), so they are off.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -164,7 +165,9 @@ fn main() {
     c.final_summary();
 
     let t: Vec<Duration> = paths.iter().map(|(_, p)| median(|| open_first_apdu(p), 101)).collect();
-    println!("\nwallet open + first APDU (medians of 101, this run; each open and close writes and syncs the file):");
+    println!(
+        "\nwallet open + first APDU (medians of 101, this run; open and close sync the file):"
+    );
     for ((n, _), d) in paths.iter().zip(&t) {
         println!("  {n:>6} passes: {:.2} ms", d.as_secs_f64() * 1e3);
     }
